@@ -100,7 +100,7 @@ export function createLogger(
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
-const rootLogger = createLogger(console.log);
+const rootLogger = createLogger((line) => console.log(line));
 
 /** Runs `fn` with `ctx` as the current request context. */
 export function withRequestContext<T>(ctx: RequestContext, fn: () => T): T {
