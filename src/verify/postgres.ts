@@ -309,8 +309,14 @@ export async function preparePlatform(
   const dbSuperuserUrl = withDatabase(superuserUrl, database);
   await withClient(dbSuperuserUrl, (c) => c.query(databaseSql(opts.regime, database)));
 
-  // The postgres role logs in with its own password, like the CLI does on Supabase.
-  const password = crypto.randomBytes(18).toString("base64url");
+  // The postgres role logs in with its own password. Roles are cluster-wide, so
+  // the password is derived from the superuser's: every database prepared on
+  // the same server gets the same, still valid, postgres URL.
+  const password = crypto
+    .createHash("sha256")
+    .update(`postgres:${decodeURIComponent(new URL(superuserUrl).password)}`)
+    .digest("base64url")
+    .slice(0, 24);
   const postgresPassword = await withClient(superuserUrl, async (c) => {
     const me = (await c.query<{ u: string }>("select current_user as u")).rows[0]?.u;
     if (me === "postgres") return undefined; // an existing server whose superuser is postgres: keep its login

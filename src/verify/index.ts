@@ -1,0 +1,163 @@
+/**
+ * `create-video-backend verify [dir]`: the Docker-free proof of a generated
+ * project. For each privilege regime (legacy default grants, and the 2026
+ * "not exposed by default" mode) it loads the Supabase platform emulation into
+ * a fresh database on a real PostgreSQL, applies the migrations with the real
+ * Supabase CLI, runs Supabase's advisors plus our exposure checks, and runs the
+ * pgTAP tests; then Deno checks, lints, format-checks and tests the Edge
+ * Functions against a migrated database. One line per check.
+ *
+ * A check whose tool is not installed is `missing` (never `pass`); with
+ * `ci: true` a missing tool fails the run.
+ */
+import path from "node:path";
+import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
+import { checkExposure } from "./exposure.js";
+import { createPgtap, installPgtapFiles, runTestFiles } from "./pgtap.js";
+import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres } from "./postgres.js";
+import { findBin, readProject } from "./project.js";
+import { type Check, fail, formatCheck, missing, type Outcome, pass, summary, timed } from "./report.js";
+import { dbAdvisors, dbPush } from "./supabase-cli.js";
+
+export type { Check } from "./report.js";
+
+export interface VerifyOptions {
+  /** An existing server, as a superuser; fresh databases are created on it. */
+  databaseUrl?: string;
+  ci?: boolean;
+  regimes?: Regime[];
+  log?: (line: string) => void;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checks: Check[];
+}
+
+const SUPABASE_HINT = "install the Supabase CLI: npm install -D supabase";
+
+export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const started = performance.now();
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const ci = opts.ci ?? process.env.CI === "true";
+  const databaseUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  const regimes = opts.regimes ?? ["legacy", "2026"];
+  const projectDir = path.resolve(dir);
+  const checks: Check[] = [];
+  const record = (c: Check) => {
+    checks.push(c);
+    log(formatCheck(c));
+    return c;
+  };
+  const step = async (name: string, fn: () => Promise<Outcome>) => record(await timed(name, fn));
+  const finish = (): VerifyResult => {
+    const s = summary(checks, ci, performance.now() - started);
+    log(s.line);
+    return { ok: s.ok, checks };
+  };
+
+  let project: ReturnType<typeof readProject>;
+  try {
+    project = readProject(projectDir);
+  } catch (err) {
+    record({ name: "project", status: "fail", ms: 0, detail: (err as Error).message });
+    return finish();
+  }
+  log(`verify ${projectDir} (PostgreSQL ${project.pgMajor}, regimes: ${regimes.join(", ")})`);
+
+  const supabaseBin = findBin("supabase", projectDir);
+  const denoBin = findBin("deno", projectDir);
+
+  // Deno's static checks need no database: start them now, report them later.
+  const functionsDir = project.functionsDir;
+  const denoStatic =
+    functionsDir && denoBin
+      ? Promise.all([
+          timed("deno check", () => denoCheck({ bin: denoBin, functionsDir })),
+          timed("deno lint", () => denoLint({ bin: denoBin, functionsDir })),
+          timed("deno fmt", () => denoFmt({ bin: denoBin, functionsDir })),
+        ])
+      : undefined;
+  // Never leave a rejected promise unobserved if the SQL part throws.
+  denoStatic?.catch(() => undefined);
+
+  let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
+  let superuserUrl = databaseUrl;
+  const databases: PlatformDatabase[] = [];
+  let testDatabase: PlatformDatabase | undefined;
+  try {
+    let pgtapReady: Outcome = pass();
+    const pgCheck = await step("postgres", async () => {
+      if (databaseUrl) return pass(`existing server ${redact(databaseUrl)}`);
+      server = await startPostgres({ pgMajor: project.pgMajor, from: projectDir });
+      superuserUrl = server.superuserUrl;
+      pgtapReady = installPgtapFiles(server.shareDir);
+      return pass(server.note ?? `PostgreSQL ${server.pgMajor} on 127.0.0.1:${server.port}`);
+    });
+
+    if (pgCheck.status === "pass" && superuserUrl) {
+      for (const regime of regimes) {
+        const tag = `[${regime}]`;
+        let db: PlatformDatabase | undefined;
+        const platform = await step(`${tag} platform`, async () => {
+          db = await preparePlatform(superuserUrl!, { regime });
+          databases.push(db);
+          return pass(db.database);
+        });
+        if (platform.status !== "pass" || !db) continue;
+        const target = db;
+
+        const push = await step(`${tag} db push`, async () =>
+          supabaseBin ? dbPush(supabaseBin, projectDir, target.postgresUrl, project.migrations.length) : missing(SUPABASE_HINT),
+        );
+        if (push.status !== "pass") {
+          // Nothing further is meaningful on a half-migrated database.
+          continue;
+        }
+        testDatabase = target;
+        await step(`${tag} advisors`, async () =>
+          supabaseBin ? dbAdvisors(supabaseBin, projectDir, target.postgresUrl) : missing(SUPABASE_HINT),
+        );
+        await step(`${tag} exposure`, () => checkExposure(target.postgresUrl));
+        await step(`${tag} pgtap`, async () => {
+          if (pgtapReady.status !== "pass") return pgtapReady;
+          const created = await createPgtap(target.superuserUrl);
+          if (created.status !== "pass") return created;
+          return runTestFiles(target.postgresUrl, path.join(project.supabaseDir, "tests"), project.tests);
+        });
+      }
+    }
+
+    if (!functionsDir) {
+      record({ name: "deno", status: "fail", ms: 0, detail: "supabase/functions not found" });
+    } else if (!denoBin) {
+      for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
+        record({ name, status: "missing", ms: 0, detail: DENO_HINT });
+      }
+    } else {
+      for (const c of (await denoStatic) ?? []) record(c);
+      await step("deno test", async () => {
+        if (!testDatabase) return fail("not run: no database was migrated (see db push above)");
+        return denoTest({ bin: denoBin!, functionsDir, env: { DATABASE_URL: testDatabase.postgresUrl } });
+      });
+    }
+  } finally {
+    if (server) await server.stop().catch(() => undefined);
+    else if (superuserUrl) {
+      for (const db of databases) await dropDatabase(superuserUrl, db.database).catch(() => undefined);
+    }
+  }
+  return finish();
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(database url)";
+  }
+}
+
+export { formatCheck } from "./report.js";
