@@ -31,7 +31,7 @@ describe.each(cases)("pgTAP: $name", ({ options, regime }) => {
   it("migrates and passes every pgTAP file", async () => {
     const db = await migratedDatabase(server, { regime, options, pgtap: true });
     const files = pgTapFilesOf(db.files);
-    expect(files.length).toBeGreaterThan(3);
+    expect(files.length).toBeGreaterThan(0);
     const results = [];
     for (const f of files) results.push(await runPgTap(db.postgresUrl, f));
     const report = results.map((r) => `${r.file}: ${r.passed}/${r.planned}${r.failures.length ? `\n  ${r.failures.join("\n  ")}` : ""}`);
