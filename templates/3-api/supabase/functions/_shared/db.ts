@@ -80,6 +80,9 @@ export interface Db {
   /** True the first time `(source, eventId)` is seen, false for every repeat. */
   recordWebhookEvent(source: string, eventId: string): Promise<boolean>;
 
+  /** Keeps the provider's polling URL (fal hands one out with every submission). */
+  setProviderStatusUrl(jobId: string, url: string): Promise<void>;
+
   getModel(modelId: string): Promise<Model | null>;
   getJob(jobId: string): Promise<VideoJob | null>;
   findJobByProviderJobId(provider: string, providerJobId: string): Promise<VideoJob | null>;
@@ -182,6 +185,12 @@ export function supabaseDb(client: SupabaseClient<Database>): Db {
       );
     },
 
+    async setProviderStatusUrl(jobId, url) {
+      check(
+        await client.from("video_jobs").update({ provider_status_url: url }).eq("id", jobId),
+        "video_jobs",
+      );
+    },
     async getModel(modelId) {
       return check(
         await client.from("models").select("*").eq("id", modelId).maybeSingle(),

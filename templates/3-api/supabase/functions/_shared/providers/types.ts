@@ -1,0 +1,145 @@
+/**
+ * The one small interface every video provider adapter implements, and the
+ * request shape the app sends. Adapters speak plain `fetch` to the provider's
+ * HTTP API; every base URL comes from an environment variable, so tests point
+ * them at local fakes.
+ */
+
+/** What the app asks for (the body of POST /generate-video, minus model_id). */
+export interface GenerationInput {
+  prompt: string;
+  image_url?: string;
+  duration?: number;
+  aspect_ratio?: string;
+}
+
+/** What a provider says about a job. */
+export type Outcome =
+  | { state: "pending" }
+  | { state: "succeeded"; videoUrl: string }
+  | { state: "failed"; error: string };
+
+/** A verified webhook delivery, reduced to what changes a job. */
+export interface WebhookEvent {
+  /** The provider's own id of the job (fal request id, Replicate prediction id). */
+  providerJobId: string;
+  outcome: Outcome;
+}
+
+/** Which inputs a model takes, checked before anything is charged. */
+export interface ModelSpec {
+  image: "required" | "optional" | "none";
+  /** Allowed durations in seconds; absent: the model has no duration setting. */
+  durations?: readonly number[];
+  /** Allowed aspect ratios ("16:9"); absent: the model has no aspect ratio setting. */
+  aspectRatios?: readonly string[];
+}
+
+export interface SubmitOptions {
+  /** Where the provider calls back, for providers with webhooks. */
+  webhookUrl?: string;
+  /** Aborts the HTTP call (submission timeout). */
+  signal?: AbortSignal;
+}
+
+/** A provider's answer to a submission. */
+export interface Submitted {
+  /** The provider's job id (fal request id, Runway task id, Replicate prediction id). */
+  id: string;
+  /** Where to poll the job, when the provider hands one out (fal). */
+  statusUrl?: string;
+}
+
+/** What an adapter needs to find a submitted job again. */
+export interface JobRef {
+  modelId: string;
+  providerJobId: string;
+  statusUrl?: string | null;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** True when the provider calls us back; false means job state is polled. */
+  readonly hasWebhooks: boolean;
+  /** The input rules of `modelId` (a generic default for models not listed). */
+  spec(modelId: string): ModelSpec;
+  /** Starts a generation; resolves once the provider accepted it. */
+  submit(modelId: string, input: GenerationInput, options: SubmitOptions): Promise<Submitted>;
+  /** The current state of a submitted job. */
+  status(job: JobRef, signal?: AbortSignal): Promise<Outcome>;
+  /** Checks the signature of a webhook delivery (raw body, before any parsing). */
+  verifyWebhook?(headers: Headers, rawBody: Uint8Array): Promise<boolean>;
+  /** The event of a verified delivery; null when it carries nothing we act on. */
+  parseWebhook?(headers: Headers, rawBody: Uint8Array): WebhookEvent | null;
+}
+
+/**
+ * A failed provider call. `retryable` is true only when the provider cannot
+ * have accepted the request (connection refused, 429, 503), so sending it
+ * again cannot start a second, paid generation.
+ */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
+
+/** Error text from a provider response body, shortened for logs and job rows. */
+export function describeBody(body: unknown, fallback: string): string {
+  const text = typeof body === "string" ? body : JSON.stringify(body ?? fallback);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/**
+ * `fetch` that parses JSON and turns every failure into a `ProviderError`.
+ * Connection refused means nothing reached the provider: safe to retry.
+ * An abort (timeout) is NOT retryable: the provider may have accepted the job.
+ */
+export async function providerFetch(
+  fetchFn: typeof fetch,
+  provider: string,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: unknown }> {
+  let res: Response;
+  try {
+    res = await fetchFn(url, init);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const refused = /connection refused|dns error|failed to lookup/i.test(message);
+    const timedOut = error instanceof DOMException &&
+      (error.name === "TimeoutError" || error.name === "AbortError");
+    throw new ProviderError(
+      `${provider}: ${timedOut ? "timed out" : message}`,
+      null,
+      refused && !timedOut,
+    );
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text === "" ? null : JSON.parse(text);
+  } catch {
+    // Not JSON (an HTML error page from a proxy, say): keep the text.
+  }
+  if (!res.ok) {
+    throw new ProviderError(
+      `${provider}: HTTP ${res.status} ${describeBody(body, res.statusText)}`,
+      res.status,
+      res.status === 429 || res.status === 503,
+    );
+  }
+  return { status: res.status, body };
+}
+
+/** `value` as a plain object, or an empty one. */
+export function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : {};
+}

@@ -1,0 +1,124 @@
+/**
+ * POST /generate-video: charge credits, create the job, hand it to the provider.
+ *
+ * 1. Verify the caller and the request (401 / 400 / 404) before any charge.
+ * 2. `create_video_job` charges and inserts the job atomically. The same
+ *    Idempotency-Key with the same input returns the existing job and charges
+ *    nothing (402 / 404 / 409 / 429 come from here).
+ * 3. Exactly one request submits a job: `record_webhook_event('submission',
+ *    job id)` is true for the first caller only. Every other request with the
+ *    same key is a replay and gets 200 with the job as it stands.
+ * 4. Submit, retrying only what cannot start a second paid generation. A
+ *    definite failure (provider error, timeout) fails the job, refunds it and
+ *    answers 502 `provider_unavailable`.
+ *
+ * A replay of a job that is still `queued` is NOT submitted again: the first
+ * request may be submitting it right now, or may have reached the provider
+ * before it died. The webhook (which carries the job id) or the reaper
+ * (`reap_stuck_jobs`: fails and refunds after 30 minutes) settles such a job.
+ */
+import { type Auth, authenticate } from "../_shared/auth.ts";
+import { DbError, type DbErrorCode } from "../_shared/db.ts";
+import { generationInputOf, idempotencyKeyOf, modelIdOf } from "../_shared/generation_input.ts";
+import { HttpError, json, readJsonObject, requireMethod, respond } from "../_shared/http.ts";
+import {
+  failJob,
+  type JobDeps,
+  SubmissionHealth,
+  type SubmitSettings,
+  submitWithRetry,
+  toPublicJob,
+} from "../_shared/jobs.ts";
+import { logger, tag } from "../_shared/log.ts";
+import { providerOf } from "../_shared/providers/registry.ts";
+
+export interface GenerateVideoDeps extends JobDeps {
+  auth: Auth;
+  /** Base URL of this project's functions, e.g. https://<ref>.supabase.co/functions/v1 */
+  functionsUrl: string;
+  submit: SubmitSettings;
+  health: SubmissionHealth;
+}
+
+const STATUS_OF: Record<DbErrorCode, number> = {
+  insufficient_credits: 402,
+  model_not_found: 404,
+  idempotency_conflict: 409,
+  too_many_active_jobs: 429,
+  job_not_found: 404,
+  product_not_found: 404,
+  transaction_already_claimed: 409,
+};
+
+/** The source under which submission claims are recorded. */
+export const SUBMISSION_CLAIM = "submission";
+
+export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) => Promise<Response> {
+  return (req) =>
+    respond(req, async () => {
+      requireMethod(req, "POST");
+      const caller = await authenticate(req, deps.auth);
+      tag("user_id", caller.userId);
+      const idempotencyKey = idempotencyKeyOf(req);
+      const body = await readJsonObject(req);
+      const modelId = modelIdOf(body);
+
+      const model = await deps.db.getModel(modelId);
+      const provider = model?.is_active ? providerOf(deps.providers, model.provider) : undefined;
+      if (!model || !provider) {
+        throw new HttpError(404, "model_not_found", `No active model "${modelId}".`);
+      }
+      const input = generationInputOf(body, provider.spec(modelId));
+
+      let job;
+      try {
+        job = await deps.db.createVideoJob({
+          userId: caller.userId,
+          modelId,
+          idempotencyKey,
+          input: { ...input },
+        });
+      } catch (error) {
+        if (error instanceof DbError) {
+          throw new HttpError(STATUS_OF[error.code], error.code, error.message);
+        }
+        throw error;
+      }
+      tag("job_id", job.id);
+
+      const firstRequest = await deps.db.recordWebhookEvent(SUBMISSION_CLAIM, job.id);
+      if (!firstRequest) {
+        return json({ job: await toPublicJob(job, deps.storage) }, 200);
+      }
+
+      const webhookUrl = provider.hasWebhooks
+        ? `${deps.functionsUrl}/${provider.name}-webhook?job=${job.id}`
+        : undefined;
+      let submitted;
+      try {
+        submitted = await submitWithRetry(provider, modelId, input, webhookUrl, deps.submit);
+        deps.health.record(provider.name, true);
+      } catch (error) {
+        deps.health.record(provider.name, false);
+        const reason = error instanceof Error ? error.message : String(error);
+        logger().warn("submission failed; refunding", { job_id: job.id, error });
+        await failJob(job, `provider_unavailable: ${reason}`, deps);
+        throw new HttpError(
+          502,
+          "provider_unavailable",
+          "The video provider did not accept the job. Your credits were refunded; please retry.",
+        );
+      }
+
+      job = await deps.db.markJobSubmitted(job.id, submitted.id);
+      if (submitted.statusUrl) {
+        try {
+          await deps.db.setProviderStatusUrl(job.id, submitted.statusUrl);
+        } catch (error) {
+          // Only an optimisation: without it the status URL is derived.
+          logger().warn("could not keep the provider status URL", { job_id: job.id, error });
+        }
+      }
+      return json({ job: await toPublicJob(job, deps.storage) }, 202);
+    });
+}

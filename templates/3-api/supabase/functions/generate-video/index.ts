@@ -1,0 +1,32 @@
+import { supabaseAuth } from "../_shared/auth.ts";
+import { envInt } from "../_shared/env.ts";
+import { alertsFromEnv, serve } from "../_shared/observe.ts";
+import { SubmissionHealth } from "../_shared/jobs.ts";
+import { providersFromEnv } from "../_shared/providers/registry.ts";
+import { adminClient, functionsUrl } from "../_shared/supabase.ts";
+import { supabaseDb } from "../_shared/db.ts";
+import { supabaseStorage } from "../_shared/storage.ts";
+import { generateVideoHandler } from "./handler.ts";
+
+const admin = adminClient();
+const alerts = alertsFromEnv();
+const now = () => new Date();
+
+serve(
+  "generate-video",
+  generateVideoHandler({
+    auth: supabaseAuth(admin),
+    db: supabaseDb(admin),
+    storage: supabaseStorage(admin),
+    providers: providersFromEnv(),
+    alerts,
+    now,
+    functionsUrl: functionsUrl(),
+    submit: {
+      timeoutMs: envInt("PROVIDER_SUBMIT_TIMEOUT_MS", 20_000),
+      attempts: 3,
+      backoffMs: 300,
+    },
+    health: new SubmissionHealth(alerts, now),
+  }),
+);

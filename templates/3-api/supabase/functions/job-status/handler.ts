@@ -1,0 +1,47 @@
+/**
+ * GET /job-status?id=<uuid>: the caller's job. Another user's job and an
+ * unknown id look the same (404), so ids cannot be probed.
+ *
+ * A job of a provider without webhooks is refreshed from the provider on
+ * every call while in flight; a job of a webhook provider only when its
+ * webhook looks lost (no change for `staleAfterS`). A provider that does not
+ * answer does not fail the request: the job is returned as stored.
+ */
+import { type Auth, authenticate } from "../_shared/auth.ts";
+import { HttpError, json, requireMethod, respond } from "../_shared/http.ts";
+import { isStale, type JobDeps, refresh, toPublicJob } from "../_shared/jobs.ts";
+import { logger, tag } from "../_shared/log.ts";
+import { providerOf } from "../_shared/providers/registry.ts";
+
+export interface JobStatusDeps extends JobDeps {
+  auth: Auth;
+  staleAfterS: number;
+  /** Upper bound for the provider call, so the app's poll stays quick. */
+  refreshTimeoutMs: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise<Response> {
+  return (req) =>
+    respond(req, async () => {
+      requireMethod(req, "GET");
+      const caller = await authenticate(req, deps.auth);
+      tag("user_id", caller.userId);
+      const id = new URL(req.url).searchParams.get("id") ?? "";
+      let job = UUID.test(id) ? await deps.db.getJob(id) : null;
+      if (!job || job.user_id !== caller.userId) {
+        throw new HttpError(404, "job_not_found", "No such job.");
+      }
+      tag("job_id", job.id);
+      const provider = providerOf(deps.providers, job.provider);
+      if (provider && isStale(job, provider, deps.now(), deps.staleAfterS)) {
+        try {
+          job = await refresh(job, deps, AbortSignal.timeout(deps.refreshTimeoutMs));
+        } catch (error) {
+          logger().warn("refresh from the provider failed", { job_id: job.id, error });
+        }
+      }
+      return json({ job: await toPublicJob(job, deps.storage) }, 200);
+    });
+}

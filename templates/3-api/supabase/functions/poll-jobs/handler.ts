@@ -1,0 +1,89 @@
+/**
+ * POST /poll-jobs, called every minute by pg_cron (through pg_net) with
+ * `Authorization: Bearer <CRON_SECRET>`:
+ *
+ * - refreshes in-flight jobs of providers without webhooks, and jobs of the
+ *   others whose webhook looks lost (no change for `staleAfterS`);
+ * - then fails and refunds jobs stuck for longer (`reap_stuck_jobs`).
+ *
+ * Without CRON_SECRET configured every call is refused: the endpoint is
+ * public (verify_jwt = false), so an empty secret must never match.
+ */
+import { alertOf } from "../_shared/alerts.ts";
+import { bearerToken } from "../_shared/auth.ts";
+import { timingSafeEqual } from "../_shared/crypto.ts";
+import { isFinal, type VideoJob } from "../_shared/db.ts";
+import { HttpError, json, requireMethod, respond } from "../_shared/http.ts";
+import { type JobDeps, refresh } from "../_shared/jobs.ts";
+import { logger } from "../_shared/log.ts";
+
+export interface PollJobsDeps extends JobDeps {
+  cronSecret: string;
+  staleAfterS: number;
+  /** Jobs refreshed per provider and run (the rest wait a minute). */
+  batchSize: number;
+  /** Parallel provider calls. */
+  concurrency: number;
+  refreshTimeoutMs: number;
+}
+
+export interface PollReport {
+  polled: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+  errors: number;
+  reaped: number;
+}
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+export function pollJobsHandler(deps: PollJobsDeps): (req: Request) => Promise<Response> {
+  return (req) =>
+    respond(req, async () => {
+      requireMethod(req, "POST");
+      const token = bearerToken(req) ?? "";
+      if (deps.cronSecret === "" || !timingSafeEqual(token, deps.cronSecret)) {
+        throw new HttpError(401, "unauthorized", "This endpoint is for the scheduler.");
+      }
+
+      const report: PollReport = {
+        polled: 0,
+        succeeded: 0,
+        failed: 0,
+        pending: 0,
+        errors: 0,
+        reaped: 0,
+      };
+      const now = deps.now();
+      for (const provider of Object.values(deps.providers)) {
+        const changedBefore = provider.hasWebhooks
+          ? new Date(now.getTime() - deps.staleAfterS * 1000)
+          : now;
+        const jobs = await deps.db.listInFlightJobs(provider.name, changedBefore, deps.batchSize);
+        await eachLimited(jobs, deps.concurrency, async (job: VideoJob) => {
+          report.polled++;
+          try {
+            const after = await refresh(job, deps, AbortSignal.timeout(deps.refreshTimeoutMs));
+            if (!isFinal(after)) report.pending++;
+            else if (after.status === "succeeded") report.succeeded++;
+            else report.failed++;
+          } catch (error) {
+            report.errors++;
+            logger().warn("poll failed", { job_id: job.id, provider: job.provider, error });
+          }
+        });
+      }
+
+      report.reaped = await deps.db.reapStuckJobs();
+      if (report.reaped > 0) deps.alerts.alert(...alertOf.jobsReaped(report.reaped));
+      logger().info("poll done", { ...report });
+      return json(report, 200);
+    });
+}

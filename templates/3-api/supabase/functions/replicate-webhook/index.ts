@@ -1,0 +1,19 @@
+import { supabaseDb } from "../_shared/db.ts";
+import { alertsFromEnv, serve } from "../_shared/observe.ts";
+import { providersFromEnv } from "../_shared/providers/registry.ts";
+import { supabaseStorage } from "../_shared/storage.ts";
+import { adminClient } from "../_shared/supabase.ts";
+import { webhookHandler } from "../_shared/webhook.ts";
+
+const admin = adminClient();
+
+serve(
+  "replicate-webhook",
+  webhookHandler("replicate", {
+    db: supabaseDb(admin),
+    storage: supabaseStorage(admin),
+    providers: providersFromEnv(),
+    alerts: alertsFromEnv(),
+    now: () => new Date(),
+  }),
+);
