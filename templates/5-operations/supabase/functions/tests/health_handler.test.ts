@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { healthHandler } from "../health/handler.ts";
+import { configuredIntegrations } from "../health/integrations.ts";
+
+const integrations = () => ({ example: true, other: false });
+
+Deno.test("health: 200 with the database ok and integrations by name", async () => {
+  let pinged = 0;
+  const handler = healthHandler({
+    pingDatabase: () => {
+      pinged++;
+      return Promise.resolve();
+    },
+    integrations,
+  });
+  const res = await handler(new Request("http://localhost/health"));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  assert.deepEqual(await res.json(), {
+    ok: true,
+    database: "ok",
+    integrations: { example: true, other: false },
+  });
+  assert.equal(pinged, 1);
+});
+
+Deno.test("health: 503 when the database query fails", async () => {
+  const handler = healthHandler({
+    pingDatabase: () => Promise.reject(new Error("connection refused")),
+    integrations,
+  });
+  const res = await handler(new Request("http://localhost/health"));
+  assert.equal(res.status, 503);
+  const body = await res.json();
+  assert.equal(body.ok, false);
+  assert.equal(body.database, "unavailable");
+  assert.equal(body.error.code, "database_unavailable");
+  assert.ok(!JSON.stringify(body).includes("connection refused"), "no internals in the answer");
+});
+
+Deno.test("health: 503 when the database does not answer in time", async () => {
+  const started = Date.now();
+  const handler = healthHandler({
+    pingDatabase: () => new Promise(() => {}),
+    integrations,
+    timeoutMs: 50,
+  });
+  const res = await handler(new Request("http://localhost/health"));
+  assert.equal(res.status, 503);
+  await res.body?.cancel();
+  assert.ok(Date.now() - started < 2_000);
+});
+
+Deno.test("health: other methods are 405", async () => {
+  const handler = healthHandler({ pingDatabase: () => Promise.resolve(), integrations });
+  const res = await handler(new Request("http://localhost/health", { method: "POST" }));
+  assert.equal(res.status, 405);
+  assert.equal((await res.json()).error.code, "method_not_allowed");
+});
+
+Deno.test("health: integrations report whether secrets are set, never the secrets", () => {
+  // Every variable gets a distinctive value, so a leak is easy to spot.
+  const secretOf = (name: string) => `secret-value-of-${name}`;
+  const all = configuredIntegrations(secretOf);
+  const none = configuredIntegrations(() => undefined);
+  assert.ok(Object.keys(all).length > 0, "at least the chosen provider is listed");
+  for (const [name, configured] of Object.entries(all)) {
+    assert.equal(configured, true, `${name} is configured`);
+    assert.equal(none[name], false, `${name} is not configured without its secrets`);
+  }
+  const text = JSON.stringify(all);
+  assert.ok(!text.includes("secret-value-of"), "no secret in the report");
+  const empty = configuredIntegrations((name) => name === "FAL_KEY" ? "" : secretOf(name));
+  if ("fal" in empty) assert.equal(empty.fal, false, "an empty value is not configured");
+});
