@@ -28,6 +28,10 @@ begin
     raise exception 'invalid_request: user, store, transaction and product are required' using errcode = 'P0001';
   end if;
 
+  if not exists (select 1 from public.users u where u.id = p_user_id) then
+    raise exception 'user_not_found: %', p_user_id using errcode = 'P0001';
+  end if;
+
   -- A paid purchase is credited even if the product was deactivated since:
   -- only an unknown product (or one of another store) is refused.
   select * into v_product from public.products p where p.id = p_product_id and p.store = p_store;
