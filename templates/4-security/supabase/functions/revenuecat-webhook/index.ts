@@ -1,0 +1,14 @@
+import { env } from "../_shared/env.ts";
+import { supabaseDb } from "../_shared/db.ts";
+import { alertsFromEnv, serve } from "../_shared/observe.ts";
+import { adminClient } from "../_shared/supabase.ts";
+import { revenueCatHandler } from "./handler.ts";
+
+serve(
+  "revenuecat-webhook",
+  revenueCatHandler({
+    db: supabaseDb(adminClient()),
+    secret: env("REVENUECAT_WEBHOOK_AUTH"),
+    alerts: alertsFromEnv(),
+  }),
+);

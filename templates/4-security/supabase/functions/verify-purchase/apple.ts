@@ -1,0 +1,66 @@
+/**
+ * {store: "apple", signed_transaction}: a StoreKit 2 `Transaction.jwsRepresentation`,
+ * verified locally (no call to Apple) and checked against this app.
+ */
+import type { Alerts } from "../_shared/alerts.ts";
+import { type AppleJwsVerifier, InvalidSignatureError } from "../_shared/apple/jws.ts";
+import {
+  type AppleAppConfig,
+  checkPurchase,
+  InvalidTransactionError,
+  parseTransaction,
+} from "../_shared/apple/transaction.ts";
+import {
+  alertForged,
+  creditOnce,
+  type CreditResult,
+  invalidPurchase,
+  type PurchaseLedger,
+} from "../_shared/iap/credit.ts";
+import type { StoreVerifier } from "./handler.ts";
+
+export interface AppleStoreDeps {
+  verifier: AppleJwsVerifier;
+  config: AppleAppConfig;
+  db: PurchaseLedger;
+  alerts: Alerts;
+}
+
+export function appleStore(deps: AppleStoreDeps): StoreVerifier {
+  return (body, userId) => verifyApplePurchase(deps, body, userId);
+}
+
+async function verifyApplePurchase(
+  { verifier, config, db, alerts }: AppleStoreDeps,
+  body: Record<string, unknown>,
+  userId: string,
+): Promise<CreditResult> {
+  const signed = body.signed_transaction;
+  if (typeof signed !== "string" || signed.length > 65_536) {
+    throw invalidPurchase("signed_transaction must be the transaction's JWS");
+  }
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verifier.verify(signed);
+  } catch (error) {
+    if (!(error instanceof InvalidSignatureError)) throw error;
+    alertForged(alerts, "apple_purchase", `user ${userId}: ${error.message}`);
+    throw invalidPurchase("the signed transaction is not a valid App Store signature");
+  }
+  let tx;
+  try {
+    tx = parseTransaction(payload);
+    checkPurchase(tx, config, userId);
+  } catch (error) {
+    if (error instanceof InvalidTransactionError) throw invalidPurchase(error.message);
+    throw error;
+  }
+  return await creditOnce(db, {
+    userId,
+    store: "apple",
+    transactionId: tx.transactionId,
+    productId: tx.productId,
+    originalTransactionId: tx.originalTransactionId,
+    environment: tx.environment,
+  }, alerts);
+}
