@@ -150,8 +150,75 @@ export async function runPgTap(url: string, file: RenderedFile): Promise<TapResu
   });
 }
 
-export function pool(url: string, max: number): pg.Pool {
+export function pool(url: string, max: number, role?: string): pg.Pool {
   const u = new URL(url);
   u.searchParams.delete("sslmode");
-  return new pg.Pool({ connectionString: u.toString(), max });
+  // `-c role=…` in the startup packet: every connection acts as that role from its first query.
+  const p = new pg.Pool({ connectionString: u.toString(), max, ...(role ? { options: `-c role=${role}` } : {}) });
+  // The server may go away first at teardown; an idle client's error is not a test failure.
+  p.on("error", () => undefined);
+  return p;
+}
+
+/** A pool whose connections act as service_role, as the Edge Functions do. */
+export function servicePool(url: string, max: number): pg.Pool {
+  return pool(url, max, "service_role");
+}
+
+/** Fixtures written as the owner (postgres); balances always through the ledger. */
+export class Fixtures {
+  constructor(readonly admin: pg.Pool) {}
+
+  async user(credits = 0, opts: { anonymous?: boolean } = {}): Promise<string> {
+    const { rows } = await this.admin.query<{ id: string }>(
+      "insert into auth.users (id, is_anonymous) values (gen_random_uuid(), $1) returning id",
+      [opts.anonymous ?? false],
+    );
+    const id = rows[0]!.id;
+    if (credits > 0) await this.adjust(id, credits);
+    return id;
+  }
+
+  /** An 'adjustment' ledger row plus the matching balance change. */
+  async adjust(userId: string, delta: number): Promise<void> {
+    await this.admin.query(
+      `with u as (update public.users set credits = credits + $2 where id = $1 returning credits)
+       insert into public.quota_log (user_id, delta, balance_after, reason) select $1, $2, credits, 'adjustment' from u`,
+      [userId, delta],
+    );
+  }
+
+  async model(id: string, cost: number): Promise<string> {
+    await this.admin.query(
+      `insert into public.models (id, provider, name, credit_cost)
+       select $1, provider, $1, $2 from public.models limit 1
+       on conflict (id) do update set credit_cost = excluded.credit_cost, is_active = true`,
+      [id, cost],
+    );
+    return id;
+  }
+
+  async product(id: string, store: string, credits: number): Promise<string> {
+    await this.admin.query(
+      `insert into public.products (id, store, credits) values ($1, $2, $3)
+       on conflict (id) do update set credits = excluded.credits, store = excluded.store`,
+      [id, store, credits],
+    );
+    return id;
+  }
+
+  async setting(key: string, value: unknown): Promise<void> {
+    await this.admin.query("update private.settings set value = $2::jsonb where key = $1", [key, JSON.stringify(value)]);
+  }
+
+  async balance(userId: string): Promise<number> {
+    const { rows } = await this.admin.query<{ credits: number }>("select credits from public.users where id = $1", [userId]);
+    return rows[0]!.credits;
+  }
+}
+
+/** The contract code at the start of a SQL error message, e.g. `insufficient_credits`. */
+export function errorCode(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^([a-z_]+):/.exec(message)?.[1] ?? message;
 }
