@@ -17,7 +17,7 @@
  * API key to answer and is only logged.
  */
 import type { Db } from "../_shared/db.ts";
-import { errorResponse, HttpError, json, readJsonObject, requireMethod, respond } from "../_shared/http.ts";
+import { HttpError, json, readJsonObject, requireMethod, respond } from "../_shared/http.ts";
 import { alertOf, type Alerts } from "../_shared/alerts.ts";
 import { logger, tag } from "../_shared/log.ts";
 import { type AppleJwsVerifier, InvalidSignatureError } from "../_shared/apple/jws.ts";
@@ -78,9 +78,14 @@ export function appleNotificationsHandler(
 
       let revoked: { transactionId: string; balance: number } | undefined;
       if (TAKES_CREDITS_BACK.has(type)) {
-        const tx = parseTransaction(await verified(data.signedTransactionInfo, "signedTransactionInfo"));
-        if (tx.bundleId !== deps.config.bundleId) {
-          return errorResponse(400, "invalid_request", "The transaction is not this app's.");
+        const info = await verified(data.signedTransactionInfo, "signedTransactionInfo");
+        let tx;
+        try {
+          tx = parseTransaction(info);
+          checkBundle(tx.bundleId, deps.config);
+        } catch (error) {
+          if (!(error instanceof InvalidTransactionError)) throw error;
+          throw new HttpError(400, "invalid_request", `signedTransactionInfo: ${error.message}`);
         }
         tag("transaction_id", tx.transactionId);
         const balance = await deps.db.revokePurchase("apple", tx.transactionId);
