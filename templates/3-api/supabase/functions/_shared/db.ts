@@ -86,8 +86,15 @@ export interface Db {
   getModel(modelId: string): Promise<Model | null>;
   getJob(jobId: string): Promise<VideoJob | null>;
   findJobByProviderJobId(provider: string, providerJobId: string): Promise<VideoJob | null>;
-  /** Submitted or processing jobs of `provider`, last changed before `updatedBefore`, oldest first. */
-  listInFlightJobs(provider: string, updatedBefore: Date, limit: number): Promise<VideoJob[]>;
+  /**
+   * Submitted or processing jobs of `provider`, least recently changed first;
+   * with `updatedBefore`, only those last changed before it.
+   */
+  listInFlightJobs(
+    provider: string,
+    updatedBefore: Date | null,
+    limit: number,
+  ): Promise<VideoJob[]>;
 }
 
 interface PostgrestErrorLike {
@@ -211,10 +218,11 @@ export function supabaseDb(client: SupabaseClient<Database>): Db {
       );
     },
     async listInFlightJobs(provider, updatedBefore, limit) {
+      let query = client.from("video_jobs").select("*").eq("provider", provider)
+        .in("status", ["submitted", "processing"]);
+      if (updatedBefore) query = query.lt("updated_at", updatedBefore.toISOString());
       return check(
-        await client.from("video_jobs").select("*").eq("provider", provider)
-          .in("status", ["submitted", "processing"]).lt("updated_at", updatedBefore.toISOString())
-          .order("updated_at", { ascending: true }).limit(limit),
+        await query.order("updated_at", { ascending: true }).limit(limit),
         "video_jobs",
       ) ?? [];
     },

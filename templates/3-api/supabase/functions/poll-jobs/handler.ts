@@ -63,9 +63,11 @@ export function pollJobsHandler(deps: PollJobsDeps): (req: Request) => Promise<R
       };
       const now = deps.now();
       for (const provider of Object.values(deps.providers)) {
+        // Without webhooks every in-flight job is polled; with them, only jobs
+        // whose webhook looks lost.
         const changedBefore = provider.hasWebhooks
           ? new Date(now.getTime() - deps.staleAfterS * 1000)
-          : now;
+          : null;
         const jobs = await deps.db.listInFlightJobs(provider.name, changedBefore, deps.batchSize);
         await eachLimited(jobs, deps.concurrency, async (job: VideoJob) => {
           report.polled++;

@@ -110,8 +110,11 @@ export async function providerFetch(
   try {
     res = await fetchFn(url, init);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const refused = /connection refused|dns error|failed to lookup/i.test(message);
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+    const message = error instanceof Error ? `${error.message} ${cause}`.trim() : String(error);
+    // Deno reports failures while connecting (refused, DNS, TLS handshake) as
+    // "client error (Connect)": the request itself was never sent.
+    const refused = /\(Connect\)|connection refused|dns error/i.test(message);
     const timedOut = error instanceof DOMException &&
       (error.name === "TimeoutError" || error.name === "AbortError");
     throw new ProviderError(
