@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: "matrix",
-          include: ["tests/matrix/**/*.test.ts", "tests/ledger/**/*.test.ts"],
+          include: ["tests/matrix/**/*.test.ts", "tests/ledger/**/*.test.ts", "tests/slow/**/*.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

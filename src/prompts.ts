@@ -10,10 +10,7 @@ import { CancelledError } from "./write.js";
 import { existingEntries, resolveTarget } from "./target.js";
 
 function answer<T>(value: T): Exclude<T, symbol> {
-  if (p.isCancel(value) || typeof value === "symbol") {
-    p.cancel("Cancelled: nothing was written.");
-    throw new CancelledError();
-  }
+  if (p.isCancel(value) || typeof value === "symbol") throw new CancelledError();
   return value as Exclude<T, symbol>;
 }
 
@@ -86,10 +83,7 @@ export function clackUi(): Ui {
     async confirm(summary) {
       p.note(summary, "The plan");
       const go = answer(await p.confirm({ message: "Write the project?", initialValue: true }));
-      if (!go) {
-        p.cancel("Nothing was written.");
-        throw new CancelledError();
-      }
+      if (!go) throw new CancelledError();
     },
     // Step lines rather than a spinner: clack's spinner puts stdin in raw mode
     // and exits 0 on Ctrl+C, which would skip the clean-up of a cancelled write.
