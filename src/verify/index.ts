@@ -15,7 +15,7 @@ import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
 import { checkExposure } from "./exposure.js";
 import { createPgtap, installPgtapFiles, runTestFiles } from "./pgtap.js";
 import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres } from "./postgres.js";
-import { findBin, readProject } from "./project.js";
+import { findBin, type ProjectLayout, readProject } from "./project.js";
 import { type Check, fail, formatCheck, missing, type Outcome, pass, summary, timed } from "./report.js";
 import { dbAdvisors, dbPush } from "./supabase-cli.js";
 
@@ -96,35 +96,25 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
     });
 
     if (pgCheck.status === "pass" && superuserUrl) {
-      for (const regime of regimes) {
-        const tag = `[${regime}]`;
-        let db: PlatformDatabase | undefined;
-        const platform = await step(`${tag} platform`, async () => {
-          db = await preparePlatform(superuserUrl!, { regime });
-          databases.push(db);
-          return pass(db.database);
-        });
-        if (platform.status !== "pass" || !db) continue;
-        const target = db;
-
-        const push = await step(`${tag} db push`, async () =>
-          supabaseBin ? dbPush(supabaseBin, projectDir, target.postgresUrl, project.migrations.length) : missing(SUPABASE_HINT),
-        );
-        if (push.status !== "pass") {
-          // Nothing further is meaningful on a half-migrated database.
-          continue;
-        }
-        testDatabase = target;
-        await step(`${tag} advisors`, async () =>
-          supabaseBin ? dbAdvisors(supabaseBin, projectDir, target.postgresUrl) : missing(SUPABASE_HINT),
-        );
-        await step(`${tag} exposure`, () => checkExposure(target.postgresUrl));
-        await step(`${tag} pgtap`, async () => {
-          if (pgtapReady.status !== "pass") return pgtapReady;
-          const created = await createPgtap(target.superuserUrl);
-          if (created.status !== "pass") return created;
-          return runTestFiles(target.postgresUrl, path.join(project.supabaseDir, "tests"), project.tests);
-        });
+      const su = superuserUrl;
+      // Regimes use separate databases, so they run side by side; their lines
+      // are printed in order once each is done.
+      const pipelines = regimes.map((regime) =>
+        verifyRegime(regime, {
+          superuserUrl: su,
+          projectDir,
+          project,
+          supabaseBin,
+          pgtapReady,
+          created: (db) => databases.push(db),
+        }),
+      );
+      pipelines.forEach((p) => p.catch(() => undefined));
+      for (const pipeline of pipelines) {
+        const { checks: regimeChecks, migrated } = await pipeline;
+        regimeChecks.forEach(record);
+        // Deno tests run against the last regime migrated (2026 when it passes: the strictest).
+        if (migrated) testDatabase = migrated;
       }
     }
 
@@ -148,6 +138,51 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
     }
   }
   return finish();
+}
+
+interface RegimeContext {
+  superuserUrl: string;
+  projectDir: string;
+  project: ProjectLayout;
+  supabaseBin: string | undefined;
+  pgtapReady: Outcome;
+  created: (db: PlatformDatabase) => void;
+}
+
+/** One privilege regime: platform → db push → advisors → exposure → pgTAP, in a fresh database. */
+async function verifyRegime(
+  regime: Regime,
+  ctx: RegimeContext,
+): Promise<{ checks: Check[]; migrated?: PlatformDatabase }> {
+  const checks: Check[] = [];
+  const step = async (name: string, fn: () => Promise<Outcome>) => {
+    const c = await timed(`[${regime}] ${name}`, fn);
+    checks.push(c);
+    return c;
+  };
+  let db: PlatformDatabase | undefined;
+  const platform = await step("platform", async () => {
+    db = await preparePlatform(ctx.superuserUrl, { regime });
+    ctx.created(db);
+    return pass(db.database);
+  });
+  if (platform.status !== "pass" || !db) return { checks };
+  const target: PlatformDatabase = db;
+  const bin = ctx.supabaseBin;
+  const push = await step("db push", async () =>
+    bin ? dbPush(bin, ctx.projectDir, target.postgresUrl, ctx.project.migrations.length) : missing(SUPABASE_HINT),
+  );
+  // Nothing further is meaningful on a half-migrated database.
+  if (push.status !== "pass") return { checks };
+  await step("advisors", async () => (bin ? dbAdvisors(bin, ctx.projectDir, target.postgresUrl) : missing(SUPABASE_HINT)));
+  await step("exposure", () => checkExposure(target.postgresUrl));
+  await step("pgtap", async () => {
+    if (ctx.pgtapReady.status !== "pass") return ctx.pgtapReady;
+    const created = await createPgtap(target.superuserUrl);
+    if (created.status !== "pass") return created;
+    return runTestFiles(target.postgresUrl, path.join(ctx.project.supabaseDir, "tests"), ctx.project.tests);
+  });
+  return { checks, migrated: target };
 }
 
 function redact(url: string): string {

@@ -302,13 +302,6 @@ export async function preparePlatform(
   opts: { regime: Regime; database?: string },
 ): Promise<PlatformDatabase> {
   const database = opts.database ?? `verify_${opts.regime}_${crypto.randomBytes(4).toString("hex")}`;
-  await withClient(superuserUrl, async (c) => {
-    await c.query(ROLES_SQL);
-    await c.query(`create database ${quoteIdent(database)}`);
-  });
-  const dbSuperuserUrl = withDatabase(superuserUrl, database);
-  await withClient(dbSuperuserUrl, (c) => c.query(databaseSql(opts.regime, database)));
-
   // The postgres role logs in with its own password. Roles are cluster-wide, so
   // the password is derived from the superuser's: every database prepared on
   // the same server gets the same, still valid, postgres URL.
@@ -318,11 +311,21 @@ export async function preparePlatform(
     .digest("base64url")
     .slice(0, 24);
   const postgresPassword = await withClient(superuserUrl, async (c) => {
+    // Role DDL from concurrent callers on one server collides ("tuple
+    // concurrently updated"): serialise it with a transaction-scoped lock.
+    await c.query("begin");
+    await c.query("select pg_advisory_xact_lock(hashtext('create-video-backend platform roles'))");
+    await c.query(ROLES_SQL);
     const me = (await c.query<{ u: string }>("select current_user as u")).rows[0]?.u;
-    if (me === "postgres") return undefined; // an existing server whose superuser is postgres: keep its login
-    await c.query(`alter role postgres password '${password}'`);
-    return password;
+    // An existing server whose superuser is postgres: keep its login.
+    if (me !== "postgres") await c.query(`alter role postgres password '${password}'`);
+    await c.query("commit");
+    await c.query(`create database ${quoteIdent(database)}`);
+    return me === "postgres" ? undefined : password;
   });
+  const dbSuperuserUrl = withDatabase(superuserUrl, database);
+  await withClient(dbSuperuserUrl, (c) => c.query(databaseSql(opts.regime, database)));
+
   const u = new URL(dbSuperuserUrl);
   if (postgresPassword !== undefined) {
     u.username = "postgres";

@@ -1,0 +1,129 @@
+/**
+ * The verification engine must be able to fail: each broken fixture (an overlay
+ * of tests/fixtures/verify/good) fails verify at the check that owns the cause,
+ * with a message naming it; the good fixture passes every check.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installPgtapFiles } from "../../src/verify/pgtap.js";
+import { type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
+import { type Check, runVerify } from "../../src/verify/index.js";
+
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/verify");
+const TIMEOUT = 240_000;
+
+let server: PostgresServer;
+let tmp: string;
+
+beforeAll(async () => {
+  // One server for all fixtures: verify creates fresh databases on it.
+  server = await startPostgres({ pgMajor: 17 });
+  expect(installPgtapFiles(server.shareDir).status).toBe("pass");
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-fixtures-"));
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function verifyFixture(name: string, regimes?: ("legacy" | "2026")[]) {
+  const dir = path.join(tmp, name);
+  fs.cpSync(path.join(FIXTURES, "good"), dir, { recursive: true });
+  if (name !== "good") fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  const lines: string[] = [];
+  const result = await runVerify(dir, {
+    databaseUrl: server.superuserUrl,
+    ci: true,
+    log: (l) => lines.push(l),
+    ...(regimes ? { regimes } : {}),
+  });
+  const byName = (n: string): Check => {
+    const c = result.checks.find((x) => x.name === n);
+    if (!c) throw new Error(`no check ${n} in:\n${lines.join("\n")}`);
+    return c;
+  };
+  return { result, byName, output: lines.join("\n") };
+}
+
+// Sequential: each run already uses the CPU well (regimes side by side, Deno beside SQL).
+describe("verify on fixture projects", () => {
+  it("passes the good fixture on every check, in both regimes", { timeout: TIMEOUT }, async () => {
+    const { result, output } = await verifyFixture("good");
+    expect(result.ok, output).toBe(true);
+    expect(result.checks.map((c) => c.name)).toEqual([
+      "postgres",
+      ...["legacy", "2026"].flatMap((r) => ["platform", "db push", "advisors", "exposure", "pgtap"].map((c) => `[${r}] ${c}`)),
+      "deno check",
+      "deno lint",
+      "deno fmt",
+      "deno test",
+    ]);
+    expect(result.checks.every((c) => c.status === "pass"), output).toBe(true);
+    expect(output).toMatch(/verify passed/);
+  });
+
+  it("fails a table without RLS, naming the table and the lint", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("no-rls");
+    expect(result.ok).toBe(false);
+    for (const regime of ["legacy", "2026"]) {
+      const advisors = byName(`[${regime}] advisors`);
+      expect(advisors.status).toBe("fail");
+      expect(advisors.detail).toMatch(/rls_disabled_in_public \(ERROR\): Table `public.open_notes`/);
+      expect(byName(`[${regime}] exposure`).detail).toMatch(/table public.open_notes has row level security disabled/);
+    }
+  });
+
+  it("fails a SECURITY DEFINER function executable by anon", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("anon-function");
+    expect(result.ok).toBe(false);
+    for (const regime of ["legacy", "2026"]) {
+      const exposure = byName(`[${regime}] exposure`);
+      expect(exposure.status).toBe("fail");
+      expect(exposure.detail).toMatch(/public.grant_free_credits\(p_user_id uuid\) is executable by anon and authenticated/);
+    }
+  });
+
+  it("fails a migration with a syntax error, naming the file and the SQL error", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("syntax-error");
+    expect(result.ok).toBe(false);
+    const push = byName("[legacy] db push");
+    expect(push.status).toBe("fail");
+    expect(push.detail).toContain("supabase/migrations/20260101000100_typo.sql");
+    expect(push.detail).toMatch(/syntax error at or near "tabel"/);
+    // Nothing runs on a half-migrated database, and Deno tests say why they did not run.
+    expect(result.checks.some((c) => c.name === "[legacy] pgtap")).toBe(false);
+    expect(byName("deno test").detail).toMatch(/no database was migrated/);
+  });
+
+  it("fails a false pgTAP assertion, naming the file and the test", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("failing-pgtap");
+    expect(result.ok).toBe(false);
+    const pgtap = byName("[2026] pgtap");
+    expect(pgtap.status).toBe("fail");
+    expect(pgtap.detail).toMatch(/supabase\/tests\/02_wrong.test.sql: not ok 2 - notes has an insert policy too/);
+    expect(pgtap.detail).toMatch(/have: 1\s+#\s+want: 2/);
+    expect(pgtap.detail).not.toContain("01_notes");
+  });
+
+  it("fails a type error in a function, naming the file", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("type-error", ["2026"]);
+    expect(result.ok).toBe(false);
+    const check = byName("deno check");
+    expect(check.status).toBe("fail");
+    expect(check.detail).toMatch(/TS2322/);
+    expect(check.detail).toContain("supabase/functions/hello/handler.ts");
+    expect(byName("[2026] db push").status).toBe("pass");
+  });
+
+  it("fails an unformatted file, naming it", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("unformatted", ["2026"]);
+    expect(result.ok).toBe(false);
+    const fmt = byName("deno fmt");
+    expect(fmt.status).toBe("fail");
+    expect(fmt.detail).toMatch(/not formatted[^\n]*\n\s+supabase\/functions\/hello\/handler.ts/);
+    expect(byName("deno check").status).toBe("pass");
+  });
+});
