@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseTap } from "../../src/verify/pgtap.js";
+import { formatCheck, summary, type Check } from "../../src/verify/report.js";
+import { explainPushFailure } from "../../src/verify/supabase-cli.js";
+
+describe("parseTap", () => {
+  it("counts results, keeps failures with their names, honours TODO and SKIP", () => {
+    const tap = parseTap([
+      "1..4",
+      "ok 1 - users exists",
+      "not ok 2 - owner reads\n# Failed test 2: \"owner reads\"\n#         have: 0\n#         want: 1",
+      "not ok 3 - later # TODO not built yet",
+      "ok 4 # SKIP no apple",
+      "# Looks like you failed 1 test of 4",
+    ]);
+    expect(tap.planned).toBe(4);
+    expect(tap.ran).toBe(4);
+    expect(tap.failures).toEqual(["not ok 2 - owner reads"]);
+    expect(tap.diagnostics).toContain("#         want: 1");
+  });
+
+  it("reports no plan when there is none", () => {
+    expect(parseTap(["ok 1 - a"]).planned).toBeUndefined();
+  });
+});
+
+describe("explainPushFailure", () => {
+  it("names the migration being applied and keeps the SQL error", () => {
+    const out = [
+      "Connecting to remote database...",
+      "Applying migration 20260101000000_a.sql...",
+      "Applying migration 20260101000100_b.sql...",
+      'ERROR: syntax error at or near "tabel" (SQLSTATE 42601)',
+      "At statement: 1",
+      "create tabel public.b (id int)",
+      "Try rerunning the command with --debug to troubleshoot the error.",
+    ].join("\n");
+    const detail = explainPushFailure(out);
+    expect(detail).toMatch(/^supabase\/migrations\/20260101000100_b.sql: ERROR: syntax error at or near "tabel"/);
+    expect(detail).toContain("create tabel public.b");
+    expect(detail).not.toContain("Try rerunning");
+  });
+});
+
+describe("report", () => {
+  const checks: Check[] = [
+    { name: "db push", status: "pass", ms: 1200 },
+    { name: "deno test", status: "missing", ms: 0, detail: "install Deno: npm install -D deno" },
+  ];
+  it("never counts a missing tool as passed, and fails it under CI", () => {
+    expect(summary(checks, false, 1000).ok).toBe(true);
+    expect(summary(checks, true, 1000).ok).toBe(false);
+    expect(summary(checks, false, 1000).line).toMatch(/1 passed, 0 failed, 1 missing/);
+  });
+  it("prints one line per check with its time, and the reason under it", () => {
+    expect(formatCheck(checks[0]!)).toMatch(/^✔ db push\s+pass\s+1\.2s$/);
+    expect(formatCheck(checks[1]!)).toMatch(/missing[\s\S]*\n {4}install Deno/);
+  });
+});
