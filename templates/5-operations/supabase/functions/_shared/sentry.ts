@@ -21,7 +21,8 @@ import { scrubText } from "./log.ts";
 export interface Failure {
   functionName: string;
   requestId: string;
-  status: number;
+  /** The response status; absent for an error after the response (background work). */
+  status?: number;
   /** The request's tags (see `tag()` in log.ts): job_id, user_id, … */
   tags: Record<string, string>;
   /** The thrown value, for an unhandled error; absent for a handled 5xx. */
@@ -79,8 +80,8 @@ export function sentryReporter(options: SentryOptions): ErrorReporter {
         ...failure.tags,
         function: failure.functionName,
         request_id: failure.requestId,
-        status: String(failure.status),
       };
+      if (failure.status !== undefined) tags.status = String(failure.status);
       if (failure.errorCode) tags.error_code = failure.errorCode;
       const context = {
         level: "error" as const,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { logger, observe, type ObserveDeps, tag } from "../_shared/observe.ts";
+import { logger, observe, type ObserveDeps, reportError, tag } from "../_shared/observe.ts";
 
 function collect(): { lines: Record<string, unknown>[]; deps: ObserveDeps } {
   const lines: Record<string, unknown>[] = [];
@@ -133,4 +133,26 @@ Deno.test("logger(): outside a request it still writes JSON", () => {
   const line = JSON.parse(seen[0]);
   assert.equal(line.level, "warn");
   assert.equal(line.n, 1);
+});
+
+Deno.test("reportError(): an error after the response is logged with the request's id and tags", async () => {
+  const { lines, deps } = collect();
+  let background: Promise<void> | undefined;
+  const fn = observe("generate-video", () => {
+    tag("job_id", "job-42");
+    background = (async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      reportError(new Error("submit failed"), "submit to provider failed");
+    })();
+    return Promise.resolve(new Response("accepted", { status: 202 }));
+  }, deps);
+  const res = await fn(new Request("http://localhost/generate-video", { method: "POST" }));
+  assert.equal(await res.text(), "accepted");
+  await background;
+  const line = lines.find((l) => l.msg === "submit to provider failed");
+  assert.ok(line, "the error is logged");
+  assert.equal(line.level, "error");
+  assert.equal(line.request_id, "generated-1");
+  assert.equal(line.job_id, "job-42");
+  assert.match(JSON.stringify(line.error), /submit failed/);
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { errorResponse } from "../_shared/http.ts";
-import { observe, type ObserveDeps, tag } from "../_shared/observe.ts";
+import { observe, type ObserveDeps, reportError, tag } from "../_shared/observe.ts";
 import { sentryFromEnv, sentryReporter } from "../_shared/sentry.ts";
 
 interface SentryEvent {
@@ -24,6 +24,14 @@ function eventsOf(envelope: string): SentryEvent[] {
     if (header.type === "event") events.push(JSON.parse(lines[i + 1]));
   }
   return events;
+}
+
+async function waitFor(done: () => boolean, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1LTEyMyJ9.c2VjcmV0LXNpZ25hdHVyZQ";
@@ -109,6 +117,32 @@ Deno.test("sentry: errors and 5xx reach the ingest with tags and without secrets
       assert.equal(res.status, 402);
       await res.body?.cancel();
       assert.equal(envelopes.length, 2);
+    });
+
+    await t.step("reportError() after the response carries the request's tags", async () => {
+      let background: Promise<void> | undefined;
+      const fn = observe("generate-video", () => {
+        tag("job_id", JOB);
+        background = (async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          try {
+            throw new Error("provider submit failed");
+          } catch (error) {
+            reportError(error);
+          }
+        })();
+        return Promise.resolve(Response.json({ accepted: true }, { status: 202 }));
+      }, deps);
+      const res = await fn(request({}));
+      assert.equal(res.status, 202);
+      await res.body?.cancel();
+      await background;
+      await waitFor(() => envelopes.length === 3);
+      const [event] = eventsOf(envelopes[2]);
+      assert.equal(event.exception?.values?.[0]?.value, "provider submit failed");
+      assert.equal(event.tags?.job_id, JOB);
+      assert.equal(event.tags?.function, "generate-video");
+      assert.equal(event.tags?.status, undefined, "no response status for background work");
     });
   } finally {
     await ingest.shutdown();
