@@ -1,0 +1,65 @@
+-- Layer 3: call the poll-jobs Edge Function every minute.
+--
+-- poll-jobs refreshes jobs of providers without webhooks (Runway) and jobs
+-- whose webhook seems lost, then reaps stuck jobs. pg_cron fires the job,
+-- pg_net sends the HTTP request (after commit, without blocking the database).
+--
+-- Where the call goes and how it proves itself come from Vault, so no secret
+-- is written into a migration. Once per project, in the SQL editor:
+--
+--   select vault.create_secret('https://<project-ref>.supabase.co', 'project_url');
+--   select vault.create_secret('<the same value as the CRON_SECRET function secret>', 'cron_secret');
+--
+-- and `supabase secrets set CRON_SECRET=<that value>`. Until both Vault
+-- secrets exist the schedule runs and sends nothing.
+--
+-- On a PostgreSQL without pg_cron or pg_net (CI) this migration applies and
+-- schedules nothing. Scheduling again with the same job name updates the job.
+do $outer$
+begin
+  if exists (select 1 from pg_available_extensions where name = 'pg_cron')
+     and not exists (select 1 from pg_extension where extname = 'pg_cron') then
+    begin
+      create extension pg_cron with schema pg_catalog;
+    exception when others then
+      raise notice 'pg_cron not enabled (%): poll-jobs is not scheduled', sqlerrm;
+    end;
+  end if;
+  if exists (select 1 from pg_available_extensions where name = 'pg_net')
+     and not exists (select 1 from pg_extension where extname = 'pg_net') then
+    begin
+      create extension pg_net with schema extensions;
+    exception when others then
+      raise notice 'pg_net not enabled (%): poll-jobs is not scheduled', sqlerrm;
+    end;
+  end if;
+
+  if not exists (select 1 from pg_extension where extname = 'pg_cron')
+     or not exists (select 1 from pg_extension where extname = 'pg_net') then
+    raise notice 'pg_cron or pg_net missing: call POST /functions/v1/poll-jobs every minute yourself';
+    return;
+  end if;
+
+  perform cron.schedule(
+    'poll-video-jobs',
+    '* * * * *',
+    $job$
+      select net.http_post(
+        url := s.project_url || '/functions/v1/poll-jobs',
+        headers := jsonb_build_object(
+          'Content-Type', 'application/json',
+          'Authorization', 'Bearer ' || s.cron_secret
+        ),
+        body := '{}'::jsonb,
+        timeout_milliseconds := 55000
+      )
+      from (
+        select
+          (select decrypted_secret from vault.decrypted_secrets where name = 'project_url') as project_url,
+          (select decrypted_secret from vault.decrypted_secrets where name = 'cron_secret') as cron_secret
+      ) s
+      where s.project_url is not null and s.cron_secret is not null
+    $job$
+  );
+end
+$outer$;
