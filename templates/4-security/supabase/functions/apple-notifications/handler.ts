@@ -93,7 +93,9 @@ export function appleNotificationsHandler(
         if (balance !== null) revoked = { transactionId: tx.transactionId, balance };
       }
       const isNew = await deps.db.recordWebhookEvent("apple", uuid);
-      if (isNew && revoked) deps.alerts.alert(...alertOf.purchaseRevoked("apple", revoked.transactionId));
+      if (isNew && revoked) {
+        deps.alerts.alert(...alertOf.purchaseRevoked("apple", revoked.transactionId));
+      }
       if (isNew && type === "REFUND_REVERSED") {
         deps.alerts.alert(
           "iap_refund_reversed:apple",

@@ -34,7 +34,9 @@ interface DeveloperNotification {
 const ONE_TIME_PRODUCT = 2;
 
 function decode(data: unknown): DeveloperNotification {
-  if (typeof data !== "string") throw new HttpError(400, "invalid_request", "message.data is missing.");
+  if (typeof data !== "string") {
+    throw new HttpError(400, "invalid_request", "message.data is missing.");
+  }
   try {
     const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     return JSON.parse(new TextDecoder().decode(bytes)) as DeveloperNotification;

@@ -93,9 +93,7 @@ export async function makeChain(options: ChainOptions): Promise<TestChain> {
     signingAlgorithm: SIGN_384,
     publicKey: leafKeys.publicKey,
     signingKey: (stranger ?? intermediateKeys).privateKey,
-    extensions: (options.leafOid ?? true)
-      ? [new Extension(APPLE_LEAF_OID, false, NULL_VALUE)]
-      : [],
+    extensions: (options.leafOid ?? true) ? [new Extension(APPLE_LEAF_OID, false, NULL_VALUE)] : [],
   });
   const x5c = [leaf, intermediate, root].map((c) => b64(c.rawData));
   return {

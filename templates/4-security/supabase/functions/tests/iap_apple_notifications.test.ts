@@ -37,7 +37,12 @@ function setup(trustedRoot: string) {
 
 /** USER_A bought the pack and spent nothing yet. */
 async function credited(db: FakeLedger): Promise<void> {
-  await db.creditPurchase({ userId: USER_A, store: "apple", transactionId: TX, productId: "credits_100" });
+  await db.creditPurchase({
+    userId: USER_A,
+    store: "apple",
+    transactionId: TX,
+    productId: "credits_100",
+  });
   db.writes.length = 0;
 }
 

@@ -9,7 +9,15 @@ import type { AppleAppConfig } from "../_shared/apple/transaction.ts";
 import { verifyPurchaseHandler } from "../verify-purchase/handler.ts";
 import { appleStore } from "../verify-purchase/apple.ts";
 import { makeChain, type TestChain } from "./iap_apple_chain.ts";
-import { asUser, fakeAuth, FakeLedger, post, RecordingAlerts, USER_A, USER_B } from "./security_fakes.ts";
+import {
+  asUser,
+  fakeAuth,
+  FakeLedger,
+  post,
+  RecordingAlerts,
+  USER_A,
+  USER_B,
+} from "./security_fakes.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const CONFIG: AppleAppConfig = {
@@ -189,10 +197,15 @@ Deno.test("apple: a tampered payload, a wrong alg or a short x5c is refused", as
   const chain = await makeChain({ now: NOW });
   const signed = await chain.sign(transaction());
   const [header, , signature] = signed.split(".");
-  const forgedPayload = btoa(JSON.stringify(transaction({ productId: "credits_100", transactionId: "1" })))
+  const forgedPayload = btoa(
+    JSON.stringify(transaction({ productId: "credits_100", transactionId: "1" })),
+  )
     .replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
   await assertRejected(`${header}.${forgedPayload}.${signature}`, setup(chain));
-  await assertRejected(await chain.sign(transaction(), { x5c: chain.x5c.slice(0, 2) }), setup(chain));
+  await assertRejected(
+    await chain.sign(transaction(), { x5c: chain.x5c.slice(0, 2) }),
+    setup(chain),
+  );
   const hs = btoa(JSON.stringify({ alg: "none", x5c: chain.x5c })).replace(/=+$/, "");
   await assertRejected(`${hs}.${forgedPayload}.`, setup(chain));
   await assertRejected("not-a-jws", setup(chain));
@@ -216,7 +229,9 @@ Deno.test("apple: no session is 401; an unknown product is 400 with an operator 
       }),
     },
   });
-  const res = await handler(post("verify-purchase", { store: "apple", signed_transaction: signed }));
+  const res = await handler(
+    post("verify-purchase", { store: "apple", signed_transaction: signed }),
+  );
   assert.equal(res.status, 401);
   assert.equal((await res.json()).error.code, "unauthorized");
 });

@@ -10,14 +10,16 @@ import { parseServiceAccount, serviceAccountTokens } from "../_shared/google/ser
 import { googleNotificationsHandler } from "../google-notifications/handler.ts";
 import { verifyPurchaseHandler } from "../verify-purchase/handler.ts";
 import { googleStore } from "../verify-purchase/google.ts";
+import { AUDIENCE, type FakeGoogle, fakeGoogle, PACKAGE, PUSH_ACCOUNT } from "./iap_google_fake.ts";
 import {
-  AUDIENCE,
-  fakeGoogle,
-  type FakeGoogle,
-  PACKAGE,
-  PUSH_ACCOUNT,
-} from "./iap_google_fake.ts";
-import { asUser, fakeAuth, FakeLedger, post, RecordingAlerts, USER_A, USER_B } from "./security_fakes.ts";
+  asUser,
+  fakeAuth,
+  FakeLedger,
+  post,
+  RecordingAlerts,
+  USER_A,
+  USER_B,
+} from "./security_fakes.ts";
 
 const TOKEN = "opaque-token-up-to-150-characters.AO-J1Oy2kLm3nOp4qRs5tUv6wXy7z";
 const ORDER = "GPA.3312-4455-6677-88990";
@@ -55,7 +57,11 @@ function setup(google: FakeGoogle, allowTestPurchases = false) {
   });
   const verify = async (user = USER_A, token = TOKEN, productId = "credits_50") => {
     const res = await handler(
-      post("verify-purchase", { store: "google", product_id: productId, purchase_token: token }, asUser(user)),
+      post(
+        "verify-purchase",
+        { store: "google", product_id: productId, purchase_token: token },
+        asUser(user),
+      ),
     );
     return { status: res.status, body: await res.json() };
   };
@@ -199,7 +205,14 @@ function rtdnSetup(google: FakeGoogle) {
     token: string | null,
     messageId = "1234567890",
   ) => {
-    const data = btoa(JSON.stringify({ version: "1.0", packageName: PACKAGE, eventTimeMillis: String(Date.now()), ...notification }));
+    const data = btoa(
+      JSON.stringify({
+        version: "1.0",
+        packageName: PACKAGE,
+        eventTimeMillis: String(Date.now()),
+        ...notification,
+      }),
+    );
     const res = await handler(
       post("google-notifications", {
         message: { data, messageId, publishTime: new Date().toISOString() },
@@ -212,14 +225,24 @@ function rtdnSetup(google: FakeGoogle) {
 }
 
 const voided = {
-  voidedPurchaseNotification: { purchaseToken: TOKEN, orderId: ORDER, productType: 2, refundType: 1 },
+  voidedPurchaseNotification: {
+    purchaseToken: TOKEN,
+    orderId: ORDER,
+    productType: 2,
+    refundType: 1,
+  },
 };
 
 Deno.test("google notifications: a voided purchase takes the credits back once", async () => {
   const google = await fakeGoogle();
   try {
     const t = rtdnSetup(google);
-    await t.db.creditPurchase({ userId: USER_A, store: "google", transactionId: TOKEN, productId: "credits_50" });
+    await t.db.creditPurchase({
+      userId: USER_A,
+      store: "google",
+      transactionId: TOKEN,
+      productId: "credits_50",
+    });
     t.db.writes.length = 0;
     const token = await google.oidcToken();
 
@@ -244,7 +267,12 @@ Deno.test("google notifications: a missing or forged OIDC token is 401 and chang
   const google = await fakeGoogle();
   try {
     const t = rtdnSetup(google);
-    await t.db.creditPurchase({ userId: USER_A, store: "google", transactionId: TOKEN, productId: "credits_50" });
+    await t.db.creditPurchase({
+      userId: USER_A,
+      store: "google",
+      transactionId: TOKEN,
+      productId: "credits_50",
+    });
     t.db.writes.length = 0;
     for (
       const token of [
@@ -273,7 +301,12 @@ Deno.test("google notifications: other packages, subscriptions and tests change 
   const google = await fakeGoogle();
   try {
     const t = rtdnSetup(google);
-    await t.db.creditPurchase({ userId: USER_A, store: "google", transactionId: TOKEN, productId: "credits_50" });
+    await t.db.creditPurchase({
+      userId: USER_A,
+      store: "google",
+      transactionId: TOKEN,
+      productId: "credits_50",
+    });
     t.db.writes.length = 0;
     const token = await google.oidcToken();
     for (
@@ -281,7 +314,14 @@ Deno.test("google notifications: other packages, subscriptions and tests change 
         { ...voided, packageName: "com.other.app" },
         { voidedPurchaseNotification: { ...voided.voidedPurchaseNotification, productType: 1 } },
         { testNotification: { version: "1.0" } },
-        { oneTimeProductNotification: { version: "1.0", notificationType: 1, purchaseToken: TOKEN, sku: "credits_50" } },
+        {
+          oneTimeProductNotification: {
+            version: "1.0",
+            notificationType: 1,
+            purchaseToken: TOKEN,
+            sku: "credits_50",
+          },
+        },
       ]
     ) {
       assert.equal((await t.push(notification, token, crypto.randomUUID())).status, 200);

@@ -12,7 +12,11 @@ function setup(secret = SECRET) {
   const handler = revenueCatHandler({ db, secret, alerts });
   const send = async (event: Record<string, unknown>, auth: string | null = SECRET) => {
     const res = await handler(
-      post("revenuecat-webhook", { api_version: "1.0", event }, auth === null ? {} : { authorization: auth }),
+      post(
+        "revenuecat-webhook",
+        { api_version: "1.0", event },
+        auth === null ? {} : { authorization: auth },
+      ),
     );
     return { status: res.status, body: await res.json() };
   };
@@ -45,7 +49,11 @@ Deno.test("revenuecat: a wrong or missing Authorization header is 401 and change
   assert.equal(t.db.events.size, 0);
 
   const unconfigured = setup("");
-  assert.equal((await unconfigured.send(purchase(), "")).status, 401, "an empty secret never matches");
+  assert.equal(
+    (await unconfigured.send(purchase(), "")).status,
+    401,
+    "an empty secret never matches",
+  );
 });
 
 Deno.test("revenuecat: a purchase credits the app_user_id once; redeliveries change nothing", async () => {
@@ -54,7 +62,10 @@ Deno.test("revenuecat: a purchase credits the app_user_id once; redeliveries cha
   assert.equal((await t.send(event)).status, 200);
   assert.equal(t.db.balanceOf(USER_A), 200);
   assert.equal((await t.send(event)).status, 200);
-  assert.equal((await t.send({ ...event, id: crypto.randomUUID(), type: "INITIAL_PURCHASE" })).status, 200);
+  assert.equal(
+    (await t.send({ ...event, id: crypto.randomUUID(), type: "INITIAL_PURCHASE" })).status,
+    200,
+  );
   assert.equal(t.db.balanceOf(USER_A), 200);
   assert.deepEqual(t.db.writes, ["credit:revenuecat:rc_txn_1000001"]);
   assert.equal(t.db.purchases.get("revenuecat:rc_txn_1000001")?.environment, "PRODUCTION");
@@ -63,17 +74,26 @@ Deno.test("revenuecat: a purchase credits the app_user_id once; redeliveries cha
 Deno.test("revenuecat: a refund takes the credits back; turning off auto-renew does not", async () => {
   const t = setup();
   await t.send(purchase());
-  const unsubscribe = await t.send(purchase({ id: crypto.randomUUID(), type: "CANCELLATION", cancel_reason: "UNSUBSCRIBE" }));
+  const unsubscribe = await t.send(
+    purchase({ id: crypto.randomUUID(), type: "CANCELLATION", cancel_reason: "UNSUBSCRIBE" }),
+  );
   assert.equal(unsubscribe.status, 200);
   assert.equal(t.db.balanceOf(USER_A), 200);
 
-  const refund = purchase({ id: crypto.randomUUID(), type: "CANCELLATION", cancel_reason: "CUSTOMER_SUPPORT" });
+  const refund = purchase({
+    id: crypto.randomUUID(),
+    type: "CANCELLATION",
+    cancel_reason: "CUSTOMER_SUPPORT",
+  });
   assert.equal((await t.send(refund)).status, 200);
   assert.equal(t.db.balanceOf(USER_A), 0);
   assert.deepEqual(t.alerts.keys(), ["iap_revoked:revenuecat"]);
   assert.equal((await t.send(refund)).status, 200);
   assert.deepEqual(t.alerts.keys(), ["iap_revoked:revenuecat"]);
-  assert.deepEqual(t.db.writes, ["credit:revenuecat:rc_txn_1000001", "revoke:revenuecat:rc_txn_1000001"]);
+  assert.deepEqual(t.db.writes, [
+    "credit:revenuecat:rc_txn_1000001",
+    "revoke:revenuecat:rc_txn_1000001",
+  ]);
 });
 
 Deno.test("revenuecat: non-Supabase user ids and claimed transactions credit nothing and alert", async () => {

@@ -69,7 +69,9 @@ async function fakeApple(): Promise<{ apple: FakeApple; privateKeyPem: string }>
       return new Response("Missing or badly formatted request body", { status: 400 });
     }
     const device = body.device_token.split("_")[0];
-    if (device === "bad") return new Response("Missing or incorrectly formatted device token payload", { status: 400 });
+    if (device === "bad") {
+      return new Response("Missing or incorrectly formatted device token payload", { status: 400 });
+    }
     if (path === "/v1/query_two_bits") {
       const bits = state.bits.get(device);
       return bits
@@ -172,7 +174,10 @@ Deno.test("device-check: Apple errors are 502 and grant nothing", async () => {
     assert.equal(updateDown.status, 502);
 
     t.apple.failures.clear();
-    t.apple.failures.set("/v1/query_two_bits", { status: 401, text: "Unable to verify authorization token" });
+    t.apple.failures.set("/v1/query_two_bits", {
+      status: 401,
+      text: "Unable to verify authorization token",
+    });
     assert.equal((await t.claim(USER_A, token("iphone1"))).status, 502);
 
     assert.deepEqual(t.db.writes, [], "nothing granted");
@@ -180,7 +185,10 @@ Deno.test("device-check: Apple errors are 502 and grant nothing", async () => {
 
     // Once Apple is back, the same user gets the trial.
     t.apple.failures.clear();
-    assert.deepEqual((await t.claim(USER_A, token("iphone1"))).body, { granted: true, credits: 10 });
+    assert.deepEqual((await t.claim(USER_A, token("iphone1"))).body, {
+      granted: true,
+      credits: 10,
+    });
   } finally {
     await t.apple.close();
   }

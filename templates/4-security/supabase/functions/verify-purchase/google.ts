@@ -109,7 +109,9 @@ async function verifyGooglePurchase(
       logger().warn("play consume failed", { product_id: productId, error });
       alerts.alert(
         "google_consume_failed",
-        `Consuming Play purchase ${purchase.orderId ?? "(no order id)"} of ${productId} failed after it was credited: ${
+        `Consuming Play purchase ${
+          purchase.orderId ?? "(no order id)"
+        } of ${productId} failed after it was credited: ${
           String(error instanceof Error ? error.message : error)
         }. Google refunds it after 3 days unless the app verifies it again.`,
       );

@@ -24,7 +24,9 @@ export interface VerifyPurchaseDeps {
   stores: Record<string, StoreVerifier>;
 }
 
-export function verifyPurchaseHandler(deps: VerifyPurchaseDeps): (req: Request) => Promise<Response> {
+export function verifyPurchaseHandler(
+  deps: VerifyPurchaseDeps,
+): (req: Request) => Promise<Response> {
   return (req) =>
     respond(req, async () => {
       requireMethod(req, "POST");

@@ -16,10 +16,7 @@
  * OCSP revocation checks are not done (Apple's library makes them optional).
  */
 import { compactVerify, decodeProtectedHeader } from "jose";
-import {
-  BasicConstraintsExtension,
-  X509Certificate,
-} from "@peculiar/x509";
+import { BasicConstraintsExtension, X509Certificate } from "@peculiar/x509";
 import { APPLE_ROOT_CA_G3_PEM } from "./root_ca.ts";
 
 /** Apple's marker on the leaf that signs App Store data. */

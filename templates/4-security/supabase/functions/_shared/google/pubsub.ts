@@ -3,7 +3,7 @@
  * OIDC authentication, so every request carries a Google-signed ID token for
  * the configured service account and audience.
  */
-import { type JWTVerifyGetKey, jwtVerify } from "jose";
+import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { bearerToken } from "../auth.ts";
 
 export interface PubSubAuthOptions {
