@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { errorResponse } from "../_shared/http.ts";
 import { observe, type ObserveDeps, reportError, tag } from "../_shared/observe.ts";
-import { sentryFromEnv, sentryReporter } from "../_shared/sentry.ts";
+import { type Failure, sentryFromEnv, sentryReporter } from "../_shared/sentry.ts";
 
 interface SentryEvent {
   message?: string;
@@ -157,4 +157,38 @@ Deno.test("sentry: off when SENTRY_DSN is not set", () => {
   } finally {
     if (saved !== undefined) Deno.env.set("SENTRY_DSN", saved);
   }
+});
+
+Deno.test("sentry: with waitUntil the flush runs after the response; a broken reporter changes nothing", async () => {
+  const captured: Failure[] = [];
+  const background: Promise<unknown>[] = [];
+  let flushes = 0;
+  const fn = (capture: (f: Failure) => void) =>
+    observe("job-status", () => Promise.reject(new Error("boom")), {
+      sink: () => {},
+      now: () => new Date(),
+      newId: () => "r-1",
+      waitUntil: (task) => background.push(task),
+      reporter: {
+        capture,
+        flush: () => {
+          flushes++;
+          return new Promise<boolean>(() => {}); // never settles: must not hold the response
+        },
+      },
+    });
+  const res = await fn((f) => captured.push(f))(new Request("http://localhost/job-status"));
+  assert.equal(res.status, 500);
+  await res.body?.cancel();
+  assert.equal(captured.length, 1);
+  assert.equal(captured[0].functionName, "job-status");
+  assert.equal(captured[0].errorCode, "internal_error");
+  assert.equal(flushes, 1);
+  assert.equal(background.length, 1, "the flush was handed to waitUntil");
+
+  const broken = await fn(() => {
+    throw new Error("sentry is down");
+  })(new Request("http://localhost/job-status"));
+  assert.equal(broken.status, 500);
+  assert.equal((await broken.json()).error.code, "internal_error");
 });
