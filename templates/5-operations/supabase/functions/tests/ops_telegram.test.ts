@@ -67,7 +67,7 @@ Deno.test("telegram: a burst of 50 identical alerts sends ONE message with the c
     assert.equal(message.path, "/bot123456:TEST-token/sendMessage");
     assert.equal(message.body.chat_id, "-1001");
     assert.equal(message.body.parse_mode, "HTML");
-    assert.match(message.body.text, /×50 since the last message/);
+    assert.match(message.body.text, /<i>×50<\/i>$/);
     assert.match(message.body.text, /Refund failed for job job-1: timeout/);
     assert.deepEqual(sleeps, [2000], "one batching wait, no real time spent");
   } finally {
@@ -145,6 +145,24 @@ Deno.test("telegram: retries stop after maxRetries", async () => {
     await alerts.settled();
     assert.equal(tg.sent.length, 3);
     assert.deepEqual(sleeps, [2000, 1000, 1000]);
+    assert.equal(warnings.length, 1);
+  } finally {
+    await tg.server.shutdown();
+  }
+});
+
+Deno.test("telegram: a retry_after longer than the worker can wait is not waited for", async () => {
+  const tg = fakeTelegram([{
+    status: 429,
+    body: { ok: false, parameters: { retry_after: 3600 } },
+  }]);
+  try {
+    const { opts, sleeps, warnings } = options(tg.url);
+    const alerts = telegramAlerts(opts);
+    alerts.alert("k", "t");
+    await alerts.settled();
+    assert.equal(tg.sent.length, 1);
+    assert.deepEqual(sleeps, [2000]);
     assert.equal(warnings.length, 1);
   } finally {
     await tg.server.shutdown();
