@@ -39,8 +39,10 @@ const SECRET_KEY =
 /** Replaces secret-looking values; errors become {name, message, stack}. */
 export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
     return {
       name: value.name,
+      ...(typeof code === "string" ? { code } : {}),
       message: scrubText(value.message),
       stack: value.stack ? scrubText(value.stack) : undefined,
     };

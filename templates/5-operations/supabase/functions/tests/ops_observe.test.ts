@@ -156,3 +156,18 @@ Deno.test("reportError(): an error after the response is logged with the request
   assert.equal(line.job_id, "job-42");
   assert.match(JSON.stringify(line.error), /submit failed/);
 });
+
+Deno.test("logs: an error's name, code and message are kept", async () => {
+  const { lines, deps } = collect();
+  class CodedError extends Error {
+    code = "insufficient_credits";
+  }
+  const fn = observe("demo", () => {
+    logger().warn("refused", { error: new CodedError("need 5, have 2") });
+    return Promise.resolve(new Response("ok"));
+  }, deps);
+  await (await fn(new Request("http://localhost/demo"))).body?.cancel();
+  const error = lines.find((l) => l.msg === "refused")?.error as Record<string, unknown>;
+  assert.equal(error.code, "insufficient_credits");
+  assert.equal(error.message, "need 5, have 2");
+});
