@@ -39,19 +39,19 @@ const DB_LAYERS = ["1-database", "2-credits"];
 const BASE = new Date("2026-01-01T00:00:00Z");
 
 /** A templates dir holding only the database layers (symlinks), so others' layers cannot break these tests. */
-function databaseTemplatesDir(): string {
+function databaseTemplatesDir(templatesRoot: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-dbtpl-"));
   for (const name of [...DB_LAYERS, "_partials"]) {
-    const src = path.join(TEMPLATES_DIR, name);
+    const src = path.join(templatesRoot, name);
     if (fs.existsSync(src)) fs.symlinkSync(src, path.join(dir, name));
   }
   return dir;
 }
 
 /** Renders layers 1–2 for the options. */
-export function renderDatabase(options: Options): RenderedFile[] {
+export function renderDatabase(options: Options, templatesRoot = TEMPLATES_DIR): RenderedFile[] {
   const ctx = buildContext("ledger-test", options, { name: "create-video-backend", version: "0.0.0-test" }, BASE);
-  const dir = databaseTemplatesDir();
+  const dir = databaseTemplatesDir(templatesRoot);
   try {
     return render(ctx, BASE, dir);
   } finally {
@@ -96,9 +96,9 @@ export interface LedgerDatabase {
 /** A fresh database with the platform emulation and the rendered migrations applied as `postgres`. */
 export async function migratedDatabase(
   server: PostgresServer,
-  opts: { regime: Regime; options?: Options; pgtap?: boolean },
+  opts: { regime: Regime; options?: Options; pgtap?: boolean; templatesRoot?: string },
 ): Promise<LedgerDatabase> {
-  const files = renderDatabase(opts.options ?? FULL_OPTIONS);
+  const files = renderDatabase(opts.options ?? FULL_OPTIONS, opts.templatesRoot);
   const db = await preparePlatform(server.superuserUrl, { regime: opts.regime });
   if (opts.pgtap) {
     installPgTapFiles(server);

@@ -24,7 +24,8 @@ set search_path = ''
 as $$
 declare
   v_job public.video_jobs;
-  v_model public.models;
+  v_provider text;
+  v_cost integer;
   v_max integer;
   v_balance integer;
   v_active integer;
@@ -33,31 +34,29 @@ begin
     raise exception 'invalid_request: user, model and idempotency key are required' using errcode = 'P0001';
   end if;
 
-  -- A retry of a request that already made its job: answer from the job.
-  -- (Reads before the charge keep the user's row lock short.)
-  select * into v_job from public.video_jobs j
-  where j.user_id = p_user_id and j.idempotency_key = p_idempotency_key;
-  if found then
-    return private.replay_video_job(v_job, p_model_id, p_input);
-  end if;
-
-  select * into v_model from public.models m where m.id = p_model_id and m.is_active;
+  -- The price and the per-user job limit, in one read before any lock.
+  select m.provider, m.credit_cost,
+         coalesce((select (s.value #>> '{}')::integer from private.settings s where s.key = 'max_active_jobs'), 3)
+  into v_provider, v_cost, v_max
+  from public.models m where m.id = p_model_id and m.is_active;
   if not found then
+    -- A retry of a job whose model was retired since is still a retry.
+    select * into v_job from public.video_jobs j
+    where j.user_id = p_user_id and j.idempotency_key = p_idempotency_key;
+    if found then
+      return private.replay_video_job(v_job, p_model_id, p_input);
+    end if;
     raise exception 'model_not_found: %', p_model_id using errcode = 'P0001';
   end if;
-
-  select coalesce((s.value #>> '{}')::integer, 3) into v_max
-  from private.settings s where s.key = 'max_active_jobs';
-  v_max := coalesce(v_max, 3);
 
   -- The charge: one conditional update. It takes the user's row lock, so a
   -- user's charges are serialised and can never overdraw (credits >= 0 is
   -- also a CHECK). Zero rows means: no money, too many jobs, or no user.
   update public.users u
-  set credits = u.credits - v_model.credit_cost,
+  set credits = u.credits - v_cost,
       active_jobs = u.active_jobs + 1
   where u.id = p_user_id
-    and u.credits >= v_model.credit_cost
+    and u.credits >= v_cost
     and u.active_jobs < v_max
   returning u.credits into v_balance;
 
@@ -79,14 +78,14 @@ begin
       raise exception 'too_many_active_jobs: % jobs in progress, the limit is %', v_active, v_max
         using errcode = 'P0001';
     end if;
-    if v_balance < v_model.credit_cost then
-      raise exception 'insufficient_credits: need %, have %', v_model.credit_cost, v_balance
+    if v_balance < v_cost then
+      raise exception 'insufficient_credits: need %, have %', v_cost, v_balance
         using errcode = 'P0001';
     end if;
     -- The balance or the job count changed between the update and the lock;
     -- we hold the lock now, so this charge cannot fail.
     update public.users u
-    set credits = u.credits - v_model.credit_cost,
+    set credits = u.credits - v_cost,
         active_jobs = u.active_jobs + 1
     where u.id = p_user_id
     returning u.credits into v_balance;
@@ -95,16 +94,17 @@ begin
   insert into public.video_jobs as j
     (user_id, model_id, provider, idempotency_key, input, status, credits_charged)
   values
-    (p_user_id, v_model.id, v_model.provider, p_idempotency_key, coalesce(p_input, '{}'::jsonb), 'queued', v_model.credit_cost)
+    (p_user_id, p_model_id, v_provider, p_idempotency_key, coalesce(p_input, '{}'::jsonb), 'queued', v_cost)
   on conflict (user_id, idempotency_key) do nothing
   returning * into v_job;
 
   if not found then
-    -- Same key committed by a concurrent request between our first look and
-    -- our charge. We still hold the row lock: give the charge back (no ledger
-    -- row was written) and answer as a replay.
+    -- The key is taken: a retry, or a concurrent request with the same key
+    -- that committed first. We hold the user's row lock, so give the charge
+    -- back (no ledger row was written) and answer as a replay. (Retries are
+    -- rare; checking the key up front would cost every new request a read.)
     update public.users u
-    set credits = u.credits + v_model.credit_cost,
+    set credits = u.credits + v_cost,
         active_jobs = u.active_jobs - 1
     where u.id = p_user_id;
     select * into v_job from public.video_jobs j
@@ -113,7 +113,7 @@ begin
   end if;
 
   insert into public.quota_log (user_id, delta, balance_after, reason, job_id)
-  values (p_user_id, -v_model.credit_cost, v_balance, 'generation', v_job.id);
+  values (p_user_id, -v_cost, v_balance, 'generation', v_job.id);
 
   return v_job;
 end;
