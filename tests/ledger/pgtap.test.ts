@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
 import type { Options } from "../../src/options.js";
+import { withClient } from "../../src/verify/postgres.js";
 import { FULL_OPTIONS, MINIMAL_OPTIONS, migratedDatabase, pgTapFilesOf, runPgTap } from "./db.js";
+import { brokenInvariants } from "./invariants.js";
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -41,5 +43,26 @@ describe.each(cases)("pgTAP: $name", ({ options, regime }) => {
       expect(r.planned, r.file).toBeGreaterThan(0);
       expect(r.passed, r.file).toBe(r.planned);
     }
+  });
+
+  it("seed.sql applies twice as postgres and leaves a consistent ledger", async () => {
+    const db = await migratedDatabase(server, { regime, options });
+    const seed = db.files.find((f) => f.path === "supabase/seed.sql");
+    expect(seed).toBeDefined();
+    await withClient(db.postgresUrl, async (c) => {
+      await c.query(seed!.content);
+      await c.query(seed!.content);
+      const { rows } = await c.query(
+        "select (select count(*)::int from public.users) as users, (select count(*)::int from public.video_jobs) as jobs, (select credits from public.users where id = '11111111-1111-4111-8111-111111111111') as alice",
+      );
+      expect(rows[0].users).toBe(3);
+      expect(rows[0].jobs).toBe(2);
+      expect(rows[0].alice).toBeLessThan(100); // one video was paid for
+      expect(await brokenInvariants(c, options.iap.length > 0)).toEqual([]);
+      if (options.iap.length > 0) {
+        const bob = await c.query("select credits from public.users where id = '22222222-2222-4222-8222-222222222222'");
+        expect(bob.rows[0].credits).toBeGreaterThan(20);
+      }
+    });
   });
 });
