@@ -148,19 +148,46 @@ function runAs(): { uid: number; gid: number } | undefined {
 /** Servers still running, stopped synchronously if the process exits first. */
 const running = new Set<{ child: ChildProcess; dir: string }>();
 let exitHookInstalled = false;
+
+function killAllSync(): void {
+  for (const r of running) {
+    try {
+      r.child.kill("SIGKILL");
+    } catch {
+      /* already gone */
+    }
+    fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+/**
+ * Ctrl+C or a kill while a server runs: without a handler Node dies without
+ * running 'exit' hooks. Clean up, then let the signal take its default course.
+ * Only installed while servers run, and only when nobody else handles the signal.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  killAllSync();
+  untrapSignals();
+  process.kill(process.pid, signal);
+}
+const trapped: NodeJS.Signals[] = [];
+function trapSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    if (trapped.includes(signal) || process.listenerCount(signal) > 0) continue;
+    process.on(signal, onSignal);
+    trapped.push(signal);
+  }
+}
+function untrapSignals(): void {
+  for (const signal of trapped.splice(0)) process.removeListener(signal, onSignal);
+}
+
 function installExitHook(): void {
+  trapSignals();
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const r of running) {
-      try {
-        r.child.kill("SIGKILL");
-      } catch {
-        /* already gone */
-      }
-      fs.rmSync(r.dir, { recursive: true, force: true });
-    }
-  });
+  process.on("exit", killAllSync);
 }
 
 function runToEnd(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<string> {
@@ -172,6 +199,53 @@ function runToEnd(cmd: string, args: string[], ids: { uid: number; gid: number }
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} failed (${code}):\n${out}`))));
   });
+}
+
+const TMP_PREFIX = "cvb-pg-";
+const OWNER_FILE = "owner.pid";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Servers whose owning process died without cleaning up (SIGKILL, a killed
+ * test worker): stop them and free their disk. Only our own temp dirs, with
+ * the owner's pid recorded, are considered.
+ */
+function reapOrphans(): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(TMP_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), "utf8"));
+      if (!owner || alive(owner)) continue;
+      const postmaster = Number(fs.readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+      if (postmaster && alive(postmaster) && isServerOf(postmaster, dir)) process.kill(postmaster, "SIGQUIT");
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* not ours, or already gone */
+    }
+  }
+}
+
+/** The pid is still that server (pids get reused): its command line names the data dir. */
+function isServerOf(pid: number, dir: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(path.join(dir, "data"));
+  } catch {
+    return false;
+  }
 }
 
 function canRun(bin: string, ids: { uid: number; gid: number }): boolean {
@@ -203,9 +277,11 @@ function mirrorTree(from: string, to: string): void {
 }
 
 export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
+  reapOrphans();
   let bins = findBinaries(opts.pgMajor ?? 17, opts.from);
   const ids = runAs();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-pg-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), TMP_PREFIX));
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
   // The server runs as `postgres` when we are root: it must own its directory.
   if (ids) fs.chownSync(dir, ids.uid, ids.gid);
   for (const tool of ["initdb", "postgres"]) {
@@ -321,6 +397,7 @@ async function stopServer(entry: { child: ChildProcess; dir: string }): Promise<
     });
   }
   running.delete(entry);
+  if (running.size === 0) untrapSignals();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
