@@ -51,7 +51,7 @@ export function deviceCheckClient(options: DeviceCheckOptions): DeviceCheckApi {
   const now = options.now ?? Date.now;
   const newId = options.newTransactionId ?? (() => crypto.randomUUID());
   let cached: { jwt: string; at: number } | undefined;
-  let key: Promise<CryptoKey> | undefined;
+  let key: ReturnType<typeof importPKCS8> | undefined;
 
   async function authToken(): Promise<string> {
     const at = now();

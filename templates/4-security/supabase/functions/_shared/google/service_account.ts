@@ -44,7 +44,7 @@ export function serviceAccountTokens(options: TokenOptions): AccessTokens {
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   let cached: { token: string; expiresAt: number } | undefined;
-  let key: Promise<CryptoKey> | undefined;
+  let key: ReturnType<typeof importPKCS8> | undefined;
 
   return async () => {
     if (cached && now() < cached.expiresAt - 60_000) return cached.token;
