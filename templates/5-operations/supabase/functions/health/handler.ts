@@ -3,6 +3,7 @@
  * configured. Integrations are reported by name only (true/false), never
  * with their keys, so the endpoint can stay public for uptime monitors.
  */
+import { alertOf, type Alerts } from "../_shared/alerts.ts";
 import { json, requireMethod, respond } from "../_shared/http.ts";
 import { logger } from "../_shared/log.ts";
 
@@ -11,20 +12,22 @@ export interface HealthDeps {
   pingDatabase(): Promise<void>;
   /** Integration name → configured (its secret is set). */
   integrations(): Record<string, boolean>;
+  /** Told when the database is down, so the operator hears it first. */
+  alerts: Alerts;
   /** How long the database may take before it counts as down. */
   timeoutMs?: number;
 }
 
-/** Resolves true when `task` succeeds within `ms`, false when it fails or is late. */
-async function answersWithin(task: () => Promise<void>, ms: number): Promise<boolean> {
+/** Why the database counts as down, or null when it answered within `ms`. */
+async function downReason(ping: () => Promise<void>, ms: number): Promise<string | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
   });
   try {
-    const answered = task().then(() => true, (error) => {
+    const answered = ping().then(() => null, (error) => {
       logger().warn("database ping failed", { error });
-      return false;
+      return error instanceof Error ? error.message : String(error);
     });
     return await Promise.race([answered, late]);
   } finally {
@@ -36,10 +39,11 @@ export function healthHandler(deps: HealthDeps): (req: Request) => Promise<Respo
   return (req) =>
     respond(req, async () => {
       requireMethod(req, "GET", "HEAD");
-      const up = await answersWithin(deps.pingDatabase, deps.timeoutMs ?? 3_000);
+      const down = await downReason(deps.pingDatabase, deps.timeoutMs ?? 3_000);
       const integrations = deps.integrations();
       const headers = { "cache-control": "no-store" };
-      if (up) return json({ ok: true, database: "ok", integrations }, 200, headers);
+      if (down === null) return json({ ok: true, database: "ok", integrations }, 200, headers);
+      deps.alerts.alert(...alertOf.databaseUnavailable(down));
       return json(
         {
           ok: false,

@@ -1,6 +1,6 @@
 import { createClient } from "@supabase/supabase-js";
 import { env } from "../_shared/env.ts";
-import { serve } from "../_shared/observe.ts";
+import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { healthHandler } from "./handler.ts";
 import { configuredIntegrations } from "./integrations.ts";
 
@@ -18,4 +18,11 @@ async function pingDatabase(): Promise<void> {
   if (error) throw new Error(`health query failed: ${error.message}`);
 }
 
-serve("health", healthHandler({ pingDatabase, integrations: configuredIntegrations }));
+serve(
+  "health",
+  healthHandler({
+    pingDatabase,
+    integrations: configuredIntegrations,
+    alerts: alertsFromEnv(),
+  }),
+);

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
+import { type Alerts, noAlerts } from "../_shared/alerts.ts";
 import { healthHandler } from "../health/handler.ts";
 import { configuredIntegrations } from "../health/integrations.ts";
 
 const integrations = () => ({ example: true, other: false });
+
+function recordingAlerts(): Alerts & { sent: [string, string][] } {
+  const sent: [string, string][] = [];
+  return { sent, alert: (key, text) => sent.push([key, text]) };
+}
 
 Deno.test("health: 200 with the database ok and integrations by name", async () => {
   let pinged = 0;
@@ -12,6 +18,7 @@ Deno.test("health: 200 with the database ok and integrations by name", async () 
       return Promise.resolve();
     },
     integrations,
+    alerts: noAlerts,
   });
   const res = await handler(new Request("http://localhost/health"));
   assert.equal(res.status, 200);
@@ -24,10 +31,12 @@ Deno.test("health: 200 with the database ok and integrations by name", async () 
   assert.equal(pinged, 1);
 });
 
-Deno.test("health: 503 when the database query fails", async () => {
+Deno.test("health: 503 when the database query fails, and the operator is alerted", async () => {
+  const alerts = recordingAlerts();
   const handler = healthHandler({
     pingDatabase: () => Promise.reject(new Error("connection refused")),
     integrations,
+    alerts,
   });
   const res = await handler(new Request("http://localhost/health"));
   assert.equal(res.status, 503);
@@ -39,20 +48,27 @@ Deno.test("health: 503 when the database query fails", async () => {
 });
 
 Deno.test("health: 503 when the database does not answer in time", async () => {
+  const alerts = recordingAlerts();
   const started = Date.now();
   const handler = healthHandler({
     pingDatabase: () => new Promise(() => {}),
     integrations,
+    alerts,
     timeoutMs: 50,
   });
   const res = await handler(new Request("http://localhost/health"));
   assert.equal(res.status, 503);
   await res.body?.cancel();
+  assert.match(alerts.sent[0]?.[1] ?? "", /no answer within 50 ms/);
   assert.ok(Date.now() - started < 2_000);
 });
 
 Deno.test("health: other methods are 405", async () => {
-  const handler = healthHandler({ pingDatabase: () => Promise.resolve(), integrations });
+  const handler = healthHandler({
+    pingDatabase: () => Promise.resolve(),
+    integrations,
+    alerts: noAlerts,
+  });
   const res = await handler(new Request("http://localhost/health", { method: "POST" }));
   assert.equal(res.status, 405);
   assert.equal((await res.json()).error.code, "method_not_allowed");
