@@ -14,10 +14,12 @@ let server: PostgresServer;
 let admin: pg.Pool;
 let svc: pg.Pool;
 let fx: Fixtures;
+let dbUrl: string;
 
 beforeAll(async () => {
   server = await startPostgres({ pgMajor: 17 });
   const db = await migratedDatabase(server, { regime: "2026" });
+  dbUrl = db.postgresUrl;
   admin = pool(db.postgresUrl, 4);
   svc = servicePool(db.postgresUrl, CONNECTIONS);
   fx = new Fixtures(admin);
@@ -224,6 +226,42 @@ describe("job completion races", () => {
     const reaps = await Promise.all(Array.from({ length: 8 }, () => svc.query("select public.reap_stuck_jobs('1 hour') as n")));
     expect(reaps.reduce((s, r) => s + (r.rows[0].n as number), 0)).toBe(ids.length);
     for (const u of users) expect(await fx.balance(u)).toBe(50);
+    await expectLedgerConsistent();
+  });
+});
+
+describe("negative control", () => {
+  it("the same race and checker catch a read-then-write charge", async () => {
+    // What the procedures must not do: read the balance, then write it back.
+    await admin.query(`
+      create or replace function public.naive_charge(p_user uuid, p_cost integer) returns integer
+      language plpgsql as $$
+      declare b integer;
+      begin
+        select credits into b from public.users where id = p_user;
+        if b < p_cost then raise exception 'insufficient_credits: need %, have %', p_cost, b; end if;
+        perform pg_sleep(0.002);
+        update public.users set credits = b - p_cost where id = p_user;
+        insert into public.quota_log (user_id, delta, balance_after, reason) values (p_user, -p_cost, b - p_cost, 'adjustment');
+        return b - p_cost;
+      end $$`);
+    const user = await fx.user(35);
+    const racers = pool(dbUrl, CONNECTIONS);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => settle(racers.query("select public.naive_charge($1, 5)", [user]))),
+      );
+      const ok = results.filter((r) => r.ok).length;
+      const broken = await brokenInvariants(admin);
+      console.log(`naive charge: ${ok} of 50 charged for a balance that covers 7; broken: ${broken.map((b) => b.split(":")[0]).join(", ")}`);
+      expect(ok).toBeGreaterThan(7);
+      expect(broken.length).toBeGreaterThan(0);
+    } finally {
+      await racers.end();
+      // Put the ledger back in order for any later test: drop the naive rows' user.
+      await admin.query("drop function public.naive_charge(uuid, integer)");
+      await admin.query("delete from auth.users where id = $1", [user]);
+    }
     await expectLedgerConsistent();
   });
 });

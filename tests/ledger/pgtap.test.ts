@@ -66,3 +66,21 @@ describe.each(cases)("pgTAP: $name", ({ options, regime }) => {
     });
   });
 });
+
+describe("pgTAP negative control", () => {
+  it("the privilege and RLS tests fail when a grant or policy leaks", async () => {
+    const db = await migratedDatabase(server, { regime: "2026", options: FULL_OPTIONS, pgtap: true });
+    await withClient(db.postgresUrl, (c) =>
+      c.query(`
+        grant update (credits) on public.users to authenticated;
+        grant execute on function public.create_video_job(uuid, text, text, jsonb) to anon;
+        create policy "leak" on public.video_jobs for select to authenticated using (true);`),
+    );
+    const files = pgTapFilesOf(db.files).filter((f) => /\/(11|12|20)_/.test(f.path));
+    const results = await Promise.all(files.map((f) => runPgTap(db.postgresUrl, f)));
+    for (const r of results) {
+      console.log(`${r.file} with leaks: ${r.failures.filter((l) => l.startsWith("not ok")).join("; ")}`);
+      expect(r.failures.length, r.file).toBeGreaterThan(0);
+    }
+  });
+});
