@@ -96,7 +96,7 @@ export interface LedgerDatabase {
 /** A fresh database with the platform emulation and the rendered migrations applied as `postgres`. */
 export async function migratedDatabase(
   server: PostgresServer,
-  opts: { regime: Regime; options?: Options; pgtap?: boolean; templatesRoot?: string },
+  opts: { regime: Regime; options?: Options; pgtap?: boolean; templatesRoot?: string; apply?: boolean },
 ): Promise<LedgerDatabase> {
   const files = renderDatabase(opts.options ?? FULL_OPTIONS, opts.templatesRoot);
   const db = await preparePlatform(server.superuserUrl, { regime: opts.regime });
@@ -104,6 +104,7 @@ export async function migratedDatabase(
     installPgTapFiles(server);
     await withClient(db.superuserUrl, (c) => c.query("create extension if not exists pgtap with schema extensions"));
   }
+  if (opts.apply === false) return { ...db, files };
   await withClient(db.postgresUrl, async (c) => {
     for (const m of migrationsOf(files)) {
       try {
