@@ -27,6 +27,16 @@ const cases: Array<{ name: string; options: Options; regime: "legacy" | "2026" }
     options: { ...FULL_OPTIONS, iap: ["apple"], providers: ["fal"], bundleId: "com.acme.clips" },
     regime: "2026",
   },
+  {
+    name: "Google Play + RevenueCat, Replicate only, legacy grants",
+    options: { ...FULL_OPTIONS, iap: ["google", "revenuecat"], providers: ["replicate"], androidPackage: "com.acme.clips.android" },
+    regime: "legacy",
+  },
+  {
+    name: "RevenueCat, fal + Runway, 2026 grants",
+    options: { ...FULL_OPTIONS, iap: ["revenuecat"], providers: ["fal", "runway"], trialCredits: 0 },
+    regime: "2026",
+  },
 ];
 
 describe.each(cases)("pgTAP: $name", ({ options, regime }) => {
