@@ -14,7 +14,7 @@ import path from "node:path";
 import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
 import { checkExposure } from "./exposure.js";
 import { createPgtap, installPgtapFiles, runTestFiles } from "./pgtap.js";
-import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres } from "./postgres.js";
+import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres, withClient } from "./postgres.js";
 import { findBin, type ProjectLayout, readProject } from "./project.js";
 import { type Check, fail, formatCheck, missing, type Outcome, pass, summary, timed } from "./report.js";
 import { dbAdvisors, dbPush } from "./supabase-cli.js";
@@ -88,7 +88,7 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
   try {
     let pgtapReady: Outcome = pass();
     const pgCheck = await step("postgres", async () => {
-      if (databaseUrl) return pass(`existing server ${redact(databaseUrl)}`);
+      if (databaseUrl) return checkExistingServer(databaseUrl, project.pgMajor);
       server = await startPostgres({ pgMajor: project.pgMajor, from: projectDir });
       superuserUrl = server.superuserUrl;
       pgtapReady = installPgtapFiles(server.shareDir);
@@ -183,6 +183,22 @@ async function verifyRegime(
     return runTestFiles(target.postgresUrl, path.join(ctx.project.supabaseDir, "tests"), ctx.project.tests);
   });
   return { checks, migrated: target };
+}
+
+/** An existing server must let us create roles and databases: a superuser. */
+async function checkExistingServer(url: string, pgMajor: number): Promise<Outcome> {
+  const me = await withClient(url, async (c) =>
+    (
+      await c.query<{ su: boolean; major: number }>(
+        "select rolsuper as su, current_setting('server_version_num')::int / 10000 as major from pg_roles where rolname = current_user",
+      )
+    ).rows[0],
+  );
+  if (!me?.su) {
+    return fail(`${redact(url)} is not a superuser connection: verify creates roles and fresh databases on that server`);
+  }
+  const note = me.major !== pgMajor ? ` (PostgreSQL ${me.major}; config.toml says ${pgMajor})` : "";
+  return pass(`existing server ${redact(url)}${note}`);
 }
 
 function redact(url: string): string {

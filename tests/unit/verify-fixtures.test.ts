@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPgtapFiles } from "../../src/verify/pgtap.js";
-import { type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
+import { preparePlatform, type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
 import { type Check, runVerify } from "../../src/verify/index.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/verify");
@@ -63,6 +63,18 @@ describe("verify on fixture projects", () => {
     ]);
     expect(result.checks.every((c) => c.status === "pass"), output).toBe(true);
     expect(output).toMatch(/verify passed/);
+  });
+
+  it("refuses an existing server without superuser rights, saying why", { timeout: TIMEOUT }, async () => {
+    const db = await preparePlatform(server.superuserUrl, { regime: "2026" });
+    const dir = path.join(tmp, "not-superuser");
+    fs.cpSync(path.join(FIXTURES, "good"), dir, { recursive: true });
+    const result = await runVerify(dir, { databaseUrl: db.postgresUrl, log: () => undefined });
+    expect(result.ok).toBe(false);
+    const pg = result.checks.find((c) => c.name === "postgres");
+    expect(pg?.status).toBe("fail");
+    expect(pg?.detail).toMatch(/is not a superuser connection/);
+    expect(pg?.detail).not.toContain(new URL(db.postgresUrl).password);
   });
 
   it("fails a table without RLS, naming the table and the lint", { timeout: TIMEOUT }, async () => {
