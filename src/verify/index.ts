@@ -27,6 +27,8 @@ export interface VerifyOptions {
   ci?: boolean;
   regimes?: Regime[];
   log?: (line: string) => void;
+  /** Tool paths, found in node_modules when not given; `false` = treat as not installed. */
+  tools?: { supabase?: string | false; deno?: string | false };
 }
 
 export interface VerifyResult {
@@ -65,8 +67,12 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
   }
   log(`verify ${projectDir} (PostgreSQL ${project.pgMajor}, regimes: ${regimes.join(", ")})`);
 
-  const supabaseBin = findBin("supabase", projectDir);
-  const denoBin = findBin("deno", projectDir);
+  const tool = (name: "supabase" | "deno") => {
+    const given = opts.tools?.[name];
+    return given === false ? undefined : (given ?? findBin(name, projectDir));
+  };
+  const supabaseBin = tool("supabase");
+  const denoBin = tool("deno");
 
   // Deno's static checks need no database: start them now, report them later.
   const functionsDir = project.functionsDir;

@@ -53,5 +53,7 @@ export function summary(checks: Check[], ci: boolean, totalMs: number): { ok: bo
   const ok = failed === 0 && (!ci || miss === 0);
   const parts = [`${count("pass")} passed`, `${failed} failed`];
   if (miss) parts.push(`${miss} missing${ci ? " (CI: missing tools fail the run)" : " (not run: install the tools named above)"}`);
-  return { ok, line: `${ok ? "verify passed" : "verify FAILED"}: ${parts.join(", ")} in ${formatMs(totalMs)}` };
+  // Outside CI a missing tool does not fail the run, but it is never called passed.
+  const head = !ok ? "verify FAILED" : miss ? "verify INCOMPLETE" : "verify passed";
+  return { ok, line: `${head}: ${parts.join(", ")} in ${formatMs(totalMs)}` };
 }

@@ -77,6 +77,23 @@ describe("verify on fixture projects", () => {
     expect(pg?.detail).not.toContain(new URL(db.postgresUrl).password);
   });
 
+  it("reports missing tools as missing with how to get them, and fails under CI", { timeout: TIMEOUT }, async () => {
+    const dir = path.join(tmp, "no-tools");
+    fs.cpSync(path.join(FIXTURES, "good"), dir, { recursive: true });
+    const run = (ci: boolean) =>
+      runVerify(dir, { databaseUrl: server.superuserUrl, ci, regimes: ["2026"], tools: { supabase: false, deno: false }, log: () => undefined });
+    const result = await run(true);
+    expect(result.ok).toBe(false);
+    const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
+    expect(byName["[2026] db push"]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D supabase/) });
+    for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
+      expect(byName[name]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D deno/) });
+    }
+    expect(result.checks.filter((c) => c.status === "pass").map((c) => c.name)).toEqual(["postgres", "[2026] platform"]);
+    // Outside CI the run is not failed by what could not run, but nothing is claimed as passed either.
+    expect((await run(false)).ok).toBe(true);
+  });
+
   it("fails a table without RLS, naming the table and the lint", { timeout: TIMEOUT }, async () => {
     const { result, byName } = await verifyFixture("no-rls");
     expect(result.ok).toBe(false);

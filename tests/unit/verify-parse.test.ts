@@ -50,7 +50,8 @@ describe("report", () => {
   it("never counts a missing tool as passed, and fails it under CI", () => {
     expect(summary(checks, false, 1000).ok).toBe(true);
     expect(summary(checks, true, 1000).ok).toBe(false);
-    expect(summary(checks, false, 1000).line).toMatch(/1 passed, 0 failed, 1 missing/);
+    expect(summary(checks, false, 1000).line).toMatch(/^verify INCOMPLETE: 1 passed, 0 failed, 1 missing/);
+    expect(summary(checks, true, 1000).line).toMatch(/^verify FAILED/);
   });
   it("prints one line per check with its time, and the reason under it", () => {
     expect(formatCheck(checks[0]!)).toMatch(/^✔ db push\s+pass\s+1\.2s$/);
