@@ -77,6 +77,9 @@ export async function failJob(job: VideoJob, reason: string, deps: JobDeps): Pro
 /** Applies a provider outcome to the job; a final job is returned unchanged. */
 export async function settle(job: VideoJob, outcome: Outcome, deps: JobDeps): Promise<VideoJob> {
   if (isFinal(job) || outcome.state === "pending") return job;
+  if (outcome.state === "processing") {
+    return job.status === "submitted" ? await deps.db.markJobProcessing(job.id) : job;
+  }
   if (outcome.state === "failed") return await failJob(job, outcome.error, deps);
   const path = videoPath(job);
   await deps.storage.saveVideo(outcome.videoUrl, path);

@@ -138,7 +138,7 @@ for (const c of PROVIDER_CASES) {
       );
       assert.equal((await db.getJob(done.id))!.status, "succeeded");
       assert.equal((await db.getJob(failed.id))!.status, "failed");
-      assert.equal((await db.getJob(running.id))!.status, "submitted");
+      assert.equal((await db.getJob(running.id))!.status, "processing");
       assert.equal(db.credits.get(user.id), 100 - 2 * COST);
 
       // A job that changed just now: polled only when the provider has no webhooks.

@@ -16,7 +16,7 @@ Deno.test("fal: COMPLETED with an error result is a failure; a video result is s
     assert.deepEqual(sent, { prompt: "p", image_url: "https://example.com/i.png", duration: "10" });
 
     assert.deepEqual(await fake.provider.status({ modelId: model, providerJobId: ok.id }), {
-      state: "pending",
+      state: "processing",
     });
     fake.finish(ok.id, "succeeded");
     fake.finish(bad.id, "failed");

@@ -30,7 +30,7 @@ Deno.test("replicate: a failed prediction carries its error", async () => {
   try {
     const job = await fake.provider.submit("minimax/video-01", { prompt: "p" }, {});
     const ref = { modelId: "minimax/video-01", providerJobId: job.id };
-    assert.deepEqual(await fake.provider.status(ref), { state: "pending" });
+    assert.deepEqual(await fake.provider.status(ref), { state: "processing" });
     fake.finish(job.id, "failed");
     assert.deepEqual(await fake.provider.status(ref), {
       state: "failed",

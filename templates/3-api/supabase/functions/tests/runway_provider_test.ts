@@ -38,7 +38,7 @@ Deno.test("runway: FAILED carries the failure code; RUNNING is pending", async (
   try {
     const task = await fake.provider.submit("veo3.1_fast", { prompt: "p" }, {});
     const ref = { modelId: "veo3.1_fast", providerJobId: task.id };
-    assert.deepEqual(await fake.provider.status(ref), { state: "pending" });
+    assert.deepEqual(await fake.provider.status(ref), { state: "processing" });
     fake.finish(task.id, "failed");
     assert.deepEqual(await fake.provider.status(ref), {
       state: "failed",

@@ -4,7 +4,6 @@
  * duplicate, late and out-of-order deliveries.
  */
 import assert from "node:assert/strict";
-import { webhookHandler } from "../_shared/webhook.ts";
 import { body, generateRequest, type Harness, startHarness } from "./fakes/harness.ts";
 import { MemoryDb } from "./fakes/memory_db.ts";
 import { PROVIDER_CASES, type ProviderCase } from "./fakes/providers.ts";
@@ -27,13 +26,7 @@ async function withWebhook(c: ProviderCase, fn: (ctx: Ctx) => Promise<void>) {
   const userId = crypto.randomUUID();
   db.credits.set(userId, 100);
   const token = h.auth.issue(userId);
-  const hook = webhookHandler(c.name, {
-    db,
-    storage: h.storage,
-    providers: h.providers,
-    alerts: h.alerts,
-    now: () => new Date(),
-  });
+  const hook = h.webhook;
   try {
     await fn({
       h,

@@ -205,9 +205,9 @@ export function falProvider(config: FalConfig): Provider {
         headers,
         signal,
       });
-      return asRecord(body).status === "COMPLETED"
-        ? await result(requestUrl, signal)
-        : { state: "pending" };
+      const status = asRecord(body).status;
+      if (status === "COMPLETED") return await result(requestUrl, signal);
+      return status === "IN_PROGRESS" ? { state: "processing" } : { state: "pending" };
     },
 
     async verifyWebhook(reqHeaders, rawBody) {

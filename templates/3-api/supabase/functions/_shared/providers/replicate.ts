@@ -98,6 +98,8 @@ export function outcomeOf(prediction: Record<string, unknown>): Outcome {
       return { state: "failed", error: `replicate: ${String(prediction.error ?? "failed")}` };
     case "canceled":
       return { state: "failed", error: "replicate: the prediction was canceled" };
+    case "processing":
+      return { state: "processing" };
     default:
       return { state: "pending" };
   }

@@ -128,6 +128,8 @@ export function runwayProvider(config: RunwayConfig): Provider {
         }
         case "CANCELLED":
           return { state: "failed", error: "runway: the task was cancelled" };
+        case "RUNNING":
+          return { state: "processing" };
         default:
           return { state: "pending" };
       }

@@ -16,6 +16,7 @@ export interface GenerationInput {
 /** What a provider says about a job. */
 export type Outcome =
   | { state: "pending" }
+  | { state: "processing" }
   | { state: "succeeded"; videoUrl: string }
   | { state: "failed"; error: string };
 
