@@ -1,7 +1,7 @@
 -- mark_job_submitted, mark_job_processing, complete_video_job, fail_video_job:
 -- forward-only transitions, one refund per failed job, none for a success.
 begin;
-select plan(31);
+select plan(33);
 
 insert into auth.users (id, email) values ('00000000-0000-4000-8000-0000000000d1', 'd1@test.local');
 update public.users set credits = 20 where id = '00000000-0000-4000-8000-0000000000d1';
@@ -26,6 +26,14 @@ select results_eq(
 select is((select provider_job_id from public.mark_job_submitted((select id from jobs where k = 't-key-a'), 'prov-other')), 'prov-a', 'repeating it changes nothing');
 select throws_like($$ select public.mark_job_submitted('00000000-0000-4000-8000-00000000dead', 'x') $$, 'job_not_found:%', 'mark_job_submitted: job_not_found');
 select throws_like($$ select public.mark_job_submitted((select id from jobs where k = 't-key-b'), null) $$, 'invalid_request:%', 'a provider job id is required');
+
+-- The one column the API writes directly (as service_role): the status URL.
+select lives_ok(
+  $$ update public.video_jobs set provider_status_url = 'https://queue.example/requests/prov-a/status' where id = (select id from jobs where k = 't-key-a') $$,
+  'service_role can record the provider status url'
+);
+select is((select provider_status_url from public.video_jobs where id = (select id from jobs where k = 't-key-a')),
+  'https://queue.example/requests/prov-a/status', 'the status url is stored');
 
 -- processing
 select is((select status from public.mark_job_processing((select id from jobs where k = 't-key-a'))), 'processing', 'submitted -> processing');
