@@ -58,3 +58,54 @@ describe("report", () => {
     expect(formatCheck(checks[1]!)).toMatch(/missing[\s\S]*\n {4}install Deno/);
   });
 });
+
+describe("readProject and denoTestFiles", async () => {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { readProject } = await import("../../src/verify/project.js");
+  const { denoTestFiles } = await import("../../src/verify/deno.js");
+
+  function project(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-project-"));
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    return dir;
+  }
+
+  it("reads the PostgreSQL major from config.toml and lists tests in run order", () => {
+    const dir = project({
+      "supabase/config.toml": 'project_id = "x"\n[db]\nmajor_version = 15\n',
+      "supabase/migrations/20260101000001_b.sql": "",
+      "supabase/migrations/20260101000000_a.sql": "",
+      "supabase/tests/20_b.test.sql": "",
+      "supabase/tests/10_a.test.sql": "",
+      "supabase/tests/README.md": "",
+    });
+    const p = readProject(dir);
+    expect(p.pgMajor).toBe(15);
+    expect(p.migrations).toEqual(["20260101000000_a.sql", "20260101000001_b.sql"]);
+    expect(p.tests).toEqual(["10_a.test.sql", "20_b.test.sql"]);
+  });
+
+  it("explains a directory that is not a project, and an unsupported major", () => {
+    expect(() => readProject(project({ "README.md": "" }))).toThrow(/config.toml not found/);
+    expect(() => readProject(project({ "supabase/config.toml": "[db]\nmajor_version = 14\n" }))).toThrow(
+      /major_version = 14: verify supports 15 and 17/,
+    );
+  });
+
+  it("finds Deno tests named the Supabase way and the Deno way, and nothing else", () => {
+    const dir = project({
+      "tests/generate-video-test.ts": "",
+      "tests/ledger_test.ts": "",
+      "tests/pg_db.ts": "",
+      "_shared/http.test.ts": "",
+      "generate-video/handler.ts": "",
+      "latest.ts": "",
+    });
+    expect(denoTestFiles(dir)).toEqual(["_shared/http.test.ts", "tests/generate-video-test.ts", "tests/ledger_test.ts"]);
+  });
+});
