@@ -2,10 +2,11 @@
  * GET /job-status?id=<uuid>: the caller's job. Another user's job and an
  * unknown id look the same (404), so ids cannot be probed.
  *
- * A job of a provider without webhooks is refreshed from the provider on
- * every call while in flight; a job of a webhook provider only when its
- * webhook looks lost (no change for `staleAfterS`). A provider that does not
- * answer does not fail the request: the job is returned as stored.
+ * A job of a provider without webhooks is refreshed from the provider while
+ * in flight, at most once per `minRefreshIntervalS` per worker (Runway asks
+ * for no more than one poll every 5 seconds); a job of a webhook provider only
+ * when its webhook looks lost (no change for `staleAfterS`). A provider that
+ * does not answer does not fail the request: the job is returned as stored.
  */
 import { type Auth, authenticate } from "../_shared/auth.ts";
 import { HttpError, json, requireMethod, respond } from "../_shared/http.ts";
@@ -18,11 +19,28 @@ export interface JobStatusDeps extends JobDeps {
   staleAfterS: number;
   /** Upper bound for the provider call, so the app's poll stays quick. */
   refreshTimeoutMs: number;
+  minRefreshIntervalS: number;
+}
+
+/** Remembers when each job was last refreshed, in this worker (bounded). */
+class RefreshThrottle {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly intervalMs: number) {}
+
+  /** True (and remembered) when `jobId` may be refreshed at `now`. */
+  take(jobId: string, now: number): boolean {
+    const previous = this.last.get(jobId);
+    if (previous !== undefined && now - previous < this.intervalMs) return false;
+    if (this.last.size >= 10_000) this.last.clear();
+    this.last.set(jobId, now);
+    return true;
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise<Response> {
+  const throttle = new RefreshThrottle(deps.minRefreshIntervalS * 1000);
   return (req) =>
     respond(req, async () => {
       requireMethod(req, "GET");
@@ -35,7 +53,11 @@ export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise
       }
       tag("job_id", job.id);
       const provider = providerOf(deps.providers, job.provider);
-      if (provider && isStale(job, provider, deps.now(), deps.staleAfterS)) {
+      const now = deps.now();
+      if (
+        provider && isStale(job, provider, now, deps.staleAfterS) &&
+        throttle.take(job.id, now.getTime())
+      ) {
         try {
           job = await refresh(job, deps, AbortSignal.timeout(deps.refreshTimeoutMs));
         } catch (error) {

@@ -20,5 +20,6 @@ serve(
     now: () => new Date(),
     staleAfterS: envInt("STALE_JOB_SECONDS", 120),
     refreshTimeoutMs: 8_000,
+    minRefreshIntervalS: 5,
   }),
 );

@@ -62,25 +62,33 @@ export function pollJobsHandler(deps: PollJobsDeps): (req: Request) => Promise<R
         reaped: 0,
       };
       const now = deps.now();
-      for (const provider of Object.values(deps.providers)) {
-        // Without webhooks every in-flight job is polled; with them, only jobs
-        // whose webhook looks lost.
-        const changedBefore = provider.hasWebhooks
-          ? new Date(now.getTime() - deps.staleAfterS * 1000)
-          : null;
-        const jobs = await deps.db.listInFlightJobs(provider.name, changedBefore, deps.batchSize);
-        await eachLimited(jobs, deps.concurrency, async (job: VideoJob) => {
-          report.polled++;
-          try {
-            const after = await refresh(job, deps, AbortSignal.timeout(deps.refreshTimeoutMs));
-            if (!isFinal(after)) report.pending++;
-            else if (after.status === "succeeded") report.succeeded++;
-            else report.failed++;
-          } catch (error) {
-            report.errors++;
-            logger().warn("poll failed", { job_id: job.id, provider: job.provider, error });
-          }
-        });
+      for (const name of Object.keys(deps.providers)) {
+        // One misconfigured provider (a missing key, say) must not stop the
+        // others, nor the reaper below.
+        try {
+          const provider = deps.providers[name];
+          // Without webhooks every in-flight job is polled; with them, only jobs
+          // whose webhook looks lost.
+          const changedBefore = provider.hasWebhooks
+            ? new Date(now.getTime() - deps.staleAfterS * 1000)
+            : null;
+          const jobs = await deps.db.listInFlightJobs(name, changedBefore, deps.batchSize);
+          await eachLimited(jobs, deps.concurrency, async (job: VideoJob) => {
+            report.polled++;
+            try {
+              const after = await refresh(job, deps, AbortSignal.timeout(deps.refreshTimeoutMs));
+              if (!isFinal(after)) report.pending++;
+              else if (after.status === "succeeded") report.succeeded++;
+              else report.failed++;
+            } catch (error) {
+              report.errors++;
+              logger().warn("poll failed", { job_id: job.id, provider: job.provider, error });
+            }
+          });
+        } catch (error) {
+          report.errors++;
+          logger().error("polling a provider failed", { provider: name, error });
+        }
       }
 
       report.reaped = await deps.db.reapStuckJobs();

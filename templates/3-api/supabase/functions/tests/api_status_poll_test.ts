@@ -24,10 +24,14 @@ interface Ctx {
   age(job: VideoJob, seconds: number): void;
 }
 
-async function withCase(c: ProviderCase, fn: (ctx: Ctx) => Promise<void>) {
+async function withCase(
+  c: ProviderCase,
+  fn: (ctx: Ctx) => Promise<void>,
+  options: Parameters<typeof startHarness>[1] = {},
+) {
   const db = new MemoryDb();
   db.addModel(c.modelId, c.name, COST);
-  const h = await startHarness(c, { db });
+  const h = await startHarness(c, { db, ...options });
   const id = crypto.randomUUID();
   db.credits.set(id, 100);
   const user = { id, token: h.auth.issue(id) };
@@ -95,6 +99,21 @@ for (const c of PROVIDER_CASES) {
       assert.ok(h.storage.objects.has(path));
       assert.equal((await db.getJob(job.id))!.video_url, path);
     });
+  });
+
+  Deno.test(`${c.name}: job-status asks the provider at most once per interval`, async () => {
+    await withCase(c, async ({ h, user, newJob, age }) => {
+      const job = await newJob();
+      age(job, 121);
+      const before = h.fake.server.requests.length;
+      for (let i = 0; i < 3; i++) {
+        const res = await h.jobStatus(statusRequest(user.token, job.id));
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+      }
+      const asked = h.fake.server.requests.slice(before).filter((r) => r.method === "GET");
+      assert.equal(asked.length, 1);
+    }, { minRefreshIntervalS: 5 });
   });
 
   Deno.test(`${c.name}: job-status of a provider failure refunds once`, async () => {
