@@ -24,6 +24,12 @@ export interface RevenueCatDeps {
   db: Pick<Db, "creditPurchase" | "revokePurchase" | "recordWebhookEvent">;
   /** REVENUECAT_WEBHOOK_AUTH: the exact Authorization header value. */
   secret: string;
+  /**
+   * Credit SANDBOX purchases too (REVENUECAT_ALLOW_SANDBOX=true). Sandbox
+   * and TestFlight purchases cost nothing, so a production backend ignores
+   * them by default.
+   */
+  allowSandbox: boolean;
   alerts: Alerts;
 }
 
@@ -76,6 +82,10 @@ export function revenueCatHandler(deps: RevenueCatDeps): (req: Request) => Promi
       }
       tag("transaction_id", transactionId || undefined);
 
+      if (CREDITS.has(event.type) && event.environment === "SANDBOX" && !deps.allowSandbox) {
+        logger().info("revenuecat sandbox purchase ignored", { type: event.type });
+        return json({ ok: true, ignored: "sandbox purchases are not credited here" });
+      }
       if (CREDITS.has(event.type)) {
         const userId = event.app_user_id ?? "";
         if (!UUID.test(userId) || typeof event.product_id !== "string") {

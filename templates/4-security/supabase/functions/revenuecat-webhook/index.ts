@@ -1,4 +1,4 @@
-import { env } from "../_shared/env.ts";
+import { env, envOr } from "../_shared/env.ts";
 import { supabaseDb } from "../_shared/db.ts";
 import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { adminClient } from "../_shared/supabase.ts";
@@ -9,6 +9,7 @@ serve(
   revenueCatHandler({
     db: supabaseDb(adminClient()),
     secret: env("REVENUECAT_WEBHOOK_AUTH"),
+    allowSandbox: envOr("REVENUECAT_ALLOW_SANDBOX", "false") === "true",
     alerts: alertsFromEnv(),
   }),
 );

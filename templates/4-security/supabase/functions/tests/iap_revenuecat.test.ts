@@ -5,11 +5,11 @@ import { FakeLedger, post, RecordingAlerts, USER_A, USER_B } from "./security_fa
 
 const SECRET = "Bearer whsec-7f3a9c1e5b2d4f6a8c0e";
 
-function setup(secret = SECRET) {
+function setup(secret = SECRET, allowSandbox = false) {
   const db = new FakeLedger();
   db.products.set("credits_200", { store: "revenuecat", credits: 200 });
   const alerts = new RecordingAlerts();
-  const handler = revenueCatHandler({ db, secret, alerts });
+  const handler = revenueCatHandler({ db, secret, alerts, allowSandbox });
   const send = async (event: Record<string, unknown>, auth: string | null = SECRET) => {
     const res = await handler(
       post(
@@ -129,4 +129,15 @@ Deno.test("revenuecat: TEST and other events are acknowledged", async () => {
   }
   assert.deepEqual(t.db.writes, []);
   assert.equal((await t.send({ type: "TEST" })).status, 400, "an event without id");
+});
+
+Deno.test("revenuecat: SANDBOX purchases are credited only when allowed", async () => {
+  const t = setup();
+  const sandbox = purchase({ environment: "SANDBOX" });
+  assert.equal((await t.send(sandbox)).status, 200);
+  assert.deepEqual(t.db.writes, []);
+  const allowed = setup(SECRET, true);
+  assert.equal((await allowed.send(sandbox)).status, 200);
+  assert.equal(allowed.db.balanceOf(USER_A), 200);
+  assert.equal(allowed.db.purchases.get("revenuecat:rc_txn_1000001")?.environment, "SANDBOX");
 });
