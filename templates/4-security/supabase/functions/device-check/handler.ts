@@ -87,6 +87,7 @@ export function deviceCheckHandler(deps: DeviceCheckDeps): (req: Request) => Pro
         );
         throw error;
       }
-      return json({ granted: true, credits });
+      // Read back rather than assumed: with trial credits set to 0 nothing is granted.
+      return json({ granted: await deps.db.hasTrialGrant(userId), credits });
     });
 }

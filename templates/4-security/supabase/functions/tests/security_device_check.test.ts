@@ -223,3 +223,16 @@ Deno.test("device-check: a grant failing after the device was marked alerts the 
     await t.apple.close();
   }
 });
+
+Deno.test("device-check: with trial credits set to 0, nothing is granted (and the answer says so)", async () => {
+  const t = await setup();
+  try {
+    t.db.trialCredits = 0;
+    assert.deepEqual((await t.claim(USER_A, token("iphone1"))).body, {
+      granted: false,
+      credits: 0,
+    });
+  } finally {
+    await t.apple.close();
+  }
+});
