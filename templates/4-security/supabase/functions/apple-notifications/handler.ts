@@ -91,6 +91,8 @@ export function appleNotificationsHandler(
         const balance = await deps.db.revokePurchase("apple", tx.transactionId);
         // null: a transaction this backend never credited (nothing to take back).
         if (balance !== null) revoked = { transactionId: tx.transactionId, balance };
+      } else {
+        logger().info("apple notification acknowledged", { type, subtype: notification.subtype });
       }
       const isNew = await deps.db.recordWebhookEvent("apple", uuid);
       if (isNew && revoked) {
