@@ -34,46 +34,45 @@ begin
     raise exception 'invalid_request: user, model and idempotency key are required' using errcode = 'P0001';
   end if;
 
-  -- The price and the per-user job limit, in one read before any lock.
-  select m.provider, m.credit_cost,
-         coalesce((select (s.value #>> '{}')::integer from private.settings s where s.key = 'max_active_jobs'), 3)
-  into v_provider, v_cost, v_max
-  from public.models m where m.id = p_model_id and m.is_active;
-  if not found then
-    -- A retry of a job whose model was retired since is still a retry.
-    select * into v_job from public.video_jobs j
-    where j.user_id = p_user_id and j.idempotency_key = p_idempotency_key;
-    if found then
-      return private.replay_video_job(v_job, p_model_id, p_input);
-    end if;
-    raise exception 'model_not_found: %', p_model_id using errcode = 'P0001';
-  end if;
-
-  -- The charge: one conditional update. It takes the user's row lock, so a
-  -- user's charges are serialised and can never overdraw (credits >= 0 is
-  -- also a CHECK). Zero rows means: no money, too many jobs, or no user.
+  -- The charge, in one statement: the model's price, the per-user job limit
+  -- and a conditional update of the balance. The update takes the user's row
+  -- lock, so a user's charges are serialised and can never overdraw
+  -- (credits >= 0 is also a CHECK). Zero rows means: no such model, no
+  -- money, too many jobs, no user, or a retry; sorted out below.
   update public.users u
-  set credits = u.credits - v_cost,
+  set credits = u.credits - m.credit_cost,
       active_jobs = u.active_jobs + 1
+  from public.models m
   where u.id = p_user_id
-    and u.credits >= v_cost
-    and u.active_jobs < v_max
-  returning u.credits into v_balance;
+    and m.id = p_model_id
+    and m.is_active
+    and u.credits >= m.credit_cost
+    and u.active_jobs < coalesce(
+      (select (s.value #>> '{}')::integer from private.settings s where s.key = 'max_active_jobs'), 3)
+  returning u.credits, m.credit_cost, m.provider into v_balance, v_cost, v_provider;
 
   if not found then
+    -- Slow path, under the user's row lock so the answer is stable.
     select u.credits, u.active_jobs into v_balance, v_active
     from public.users u where u.id = p_user_id
     for update;
     if not found then
       raise exception 'user_not_found: %', p_user_id using errcode = 'P0001';
     end if;
-    -- A concurrent request with the same key may have committed while we
-    -- waited: it is a replay, not a failure.
+    -- A retry (or a concurrent request with the same key that committed
+    -- while we waited) is answered from its job, whatever else changed.
     select * into v_job from public.video_jobs j
     where j.user_id = p_user_id and j.idempotency_key = p_idempotency_key;
     if found then
       return private.replay_video_job(v_job, p_model_id, p_input);
     end if;
+    select m.credit_cost, m.provider into v_cost, v_provider
+    from public.models m where m.id = p_model_id and m.is_active;
+    if not found then
+      raise exception 'model_not_found: %', p_model_id using errcode = 'P0001';
+    end if;
+    select coalesce((select (s.value #>> '{}')::integer from private.settings s where s.key = 'max_active_jobs'), 3)
+    into v_max;
     if v_active >= v_max then
       raise exception 'too_many_active_jobs: % jobs in progress, the limit is %', v_active, v_max
         using errcode = 'P0001';
@@ -82,8 +81,8 @@ begin
       raise exception 'insufficient_credits: need %, have %', v_cost, v_balance
         using errcode = 'P0001';
     end if;
-    -- The balance or the job count changed between the update and the lock;
-    -- we hold the lock now, so this charge cannot fail.
+    -- The balance, the job count or the price changed between the update and
+    -- the lock; we hold the lock now, so this charge cannot fail.
     update public.users u
     set credits = u.credits - v_cost,
         active_jobs = u.active_jobs + 1
