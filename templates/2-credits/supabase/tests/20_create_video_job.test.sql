@@ -1,7 +1,7 @@
 -- create_video_job: charge and queue atomically; replays, conflicts and every
 -- error path. Called as service_role, as the Edge Functions do.
 begin;
-select plan(30);
+select plan(31);
 
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-0000000000c1', 'c1@test.local'),
@@ -104,6 +104,17 @@ select is(
   (select id from j1),
   'a replay is answered even without credits left'
 );
+reset role;
+update public.models set is_active = false where id = 'test/five';
+set local role service_role;
+select is(
+  (select id from public.create_video_job('00000000-0000-4000-8000-0000000000c1', 'test/five', 'key-0001', '{"prompt":"a cat"}')),
+  (select id from j1),
+  'a replay is answered even after its model was retired'
+);
+reset role;
+update public.models set is_active = true where id = 'test/five';
+set local role service_role;
 select throws_like(
   $$ select public.create_video_job('00000000-0000-4000-8000-0000000000dd', 'test/five', 'key-0004', '{}') $$,
   'user_not_found:%', 'an unknown user is user_not_found'
