@@ -3,13 +3,13 @@ import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { providersFromEnv } from "../_shared/providers/registry.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
 import { adminClient } from "../_shared/supabase.ts";
-import { webhookHandler } from "../_shared/webhook.ts";
+import { falWebhookHandler } from "./handler.ts";
 
 const admin = adminClient();
 
 serve(
   "fal-webhook",
-  webhookHandler("fal", {
+  falWebhookHandler({
     db: supabaseDb(admin),
     storage: supabaseStorage(admin),
     providers: providersFromEnv(),

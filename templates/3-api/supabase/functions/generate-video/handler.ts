@@ -53,6 +53,23 @@ const STATUS_OF: Record<DbErrorCode, number> = {
 /** The source under which submission claims are recorded. */
 export const SUBMISSION_CLAIM = "submission";
 
+/**
+ * The provider has the job: record its id. `mark_job_submitted` is idempotent,
+ * so a database hiccup here is retried rather than leaving a paid job that
+ * only the reaper would find (webhooks would still find it by `?job=`).
+ */
+async function recordSubmission(deps: GenerateVideoDeps, jobId: string, providerJobId: string) {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await deps.db.markJobSubmitted(jobId, providerJobId);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      logger().warn("recording the submission failed; retrying", { job_id: jobId, error });
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
 export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) => Promise<Response> {
   return (req) =>
     respond(req, async () => {
@@ -110,7 +127,7 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
         );
       }
 
-      job = await deps.db.markJobSubmitted(job.id, submitted.id);
+      job = await recordSubmission(deps, job.id, submitted.id);
       if (submitted.statusUrl) {
         try {
           await deps.db.setProviderStatusUrl(job.id, submitted.statusUrl);

@@ -3,13 +3,13 @@ import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { providersFromEnv } from "../_shared/providers/registry.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
 import { adminClient } from "../_shared/supabase.ts";
-import { webhookHandler } from "../_shared/webhook.ts";
+import { replicateWebhookHandler } from "./handler.ts";
 
 const admin = adminClient();
 
 serve(
   "replicate-webhook",
-  webhookHandler("replicate", {
+  replicateWebhookHandler({
     db: supabaseDb(admin),
     storage: supabaseStorage(admin),
     providers: providersFromEnv(),
