@@ -41,7 +41,6 @@ export interface ErrorReporter {
 export interface SentryOptions {
   dsn: string;
   environment?: string;
-  release?: string;
   /** Tags on every event of this worker (region, execution id). */
   workerTags?: Record<string, string>;
 }
@@ -64,7 +63,6 @@ export function sentryReporter(options: SentryOptions): ErrorReporter {
     Sentry.init({
       dsn: options.dsn,
       environment: options.environment,
-      release: options.release,
       defaultIntegrations: false,
       sendDefaultPii: false,
       initialScope: { tags: options.workerTags ?? {} },
@@ -115,7 +113,6 @@ export function sentryFromEnv(): ErrorReporter | undefined {
   return sentryReporter({
     dsn,
     environment: Deno.env.get("SENTRY_ENVIRONMENT") ?? "production",
-    release: Deno.env.get("SENTRY_RELEASE"),
     workerTags,
   });
 }
