@@ -10,7 +10,6 @@
  */
 import { alertOf, type Alerts, failureRateCrossed } from "./alerts.ts";
 import { type Db, isFinal, type VideoJob } from "./db.ts";
-import { logger } from "./log.ts";
 import { providerOf, type Registry } from "./providers/registry.ts";
 import type { GenerationInput, Outcome, Provider, Submitted } from "./providers/types.ts";
 import { ProviderError } from "./providers/types.ts";
@@ -182,9 +181,4 @@ export class SubmissionHealth {
       this.alerts.alert(...alertOf.providerFailureRate(provider, failed, recent.length));
     }
   }
-}
-
-/** Logs a failure that a retry or the poller will take care of. */
-export function logRecoverable(message: string, job: VideoJob, error: unknown): void {
-  logger().warn(message, { job_id: job.id, provider: job.provider, error });
 }

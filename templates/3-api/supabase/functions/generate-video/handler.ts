@@ -85,7 +85,13 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       if (!model || !provider) {
         throw new HttpError(404, "model_not_found", `No active model "${modelId}".`);
       }
-      const input = generationInputOf(body, provider.spec(modelId));
+      // The catalog has the last word on whether an image is needed (models
+      // added later fall back to the adapter's generic rules).
+      const spec = provider.spec(modelId);
+      const input = generationInputOf(
+        body,
+        model.requires_image ? { ...spec, image: "required" } : spec,
+      );
 
       let job;
       try {

@@ -123,6 +123,24 @@ for (const c of PROVIDER_CASES) {
     });
   });
 
+  Deno.test(`${c.name}: a catalog model marked requires_image rejects a text-only request`, async () => {
+    const db = new MemoryDb();
+    db.addModel("catalog/new-i2v-model", c.name, COST, true);
+    const h = await startHarness(c, { db });
+    try {
+      const user = crypto.randomUUID();
+      db.credits.set(user, 25);
+      const res = await h.generate(
+        generateRequest(h.auth.issue(user), { model_id: "catalog/new-i2v-model", prompt: "p" }),
+      );
+      assert.equal(res.status, 400);
+      assert.match((await body(res)).error.message, /image_url/);
+      assert.equal(db.credits.get(user), 25);
+    } finally {
+      await h.close();
+    }
+  });
+
   Deno.test(`${c.name}: too few credits is 402, too many active jobs is 429`, async () => {
     await withHarness(c, async (h, db, user) => {
       db.credits.set(user.id, COST - 1);
