@@ -16,11 +16,16 @@ export const PGTAP_HINT =
 export function findPgtapSource(): string | undefined {
   const candidates: string[] = [];
   if (process.env.CVB_PGTAP_DIR) candidates.push(process.env.CVB_PGTAP_DIR);
-  for (const root of ["/usr/share/postgresql", "/usr/local/share/postgresql", "/opt/homebrew/share/postgresql"]) {
-    if (!fs.existsSync(root)) continue;
-    candidates.push(path.join(root, "extension"));
-    const versions = fs.readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
-    for (const v of versions) candidates.push(path.join(root, v, "extension"));
+  // Debian/Ubuntu: /usr/share/postgresql/<major>/extension; Homebrew:
+  // <prefix>/share/postgresql@<major>/extension or <prefix>/share/postgresql/extension.
+  for (const share of ["/usr/share", "/usr/local/share", "/opt/homebrew/share"]) {
+    if (!fs.existsSync(share)) continue;
+    for (const name of fs.readdirSync(share).filter((d) => /^postgresql(@\d+)?$/.test(d)).sort().reverse()) {
+      const root = path.join(share, name);
+      candidates.push(path.join(root, "extension"));
+      const versions = fs.readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+      for (const v of versions) candidates.push(path.join(root, v, "extension"));
+    }
   }
   return candidates.find((d) => fs.existsSync(path.join(d, "pgtap.control")));
 }

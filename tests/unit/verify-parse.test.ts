@@ -109,3 +109,12 @@ describe("readProject and denoTestFiles", async () => {
     expect(denoTestFiles(dir)).toEqual(["_shared/http.test.ts", "tests/generate-video-test.ts", "tests/ledger_test.ts"]);
   });
 });
+
+describe("findPgtapSource", async () => {
+  const { findPgtapSource } = await import("../../src/verify/pgtap.js");
+  it("finds the installed pgTAP extension files", () => {
+    const dir = findPgtapSource();
+    expect(dir, "pgTAP must be installed for verify (apt-get install postgresql-15-pgtap)").toBeDefined();
+    expect(dir).toMatch(/extension$/);
+  });
+});
