@@ -127,7 +127,7 @@ describe("verify on fixture projects", () => {
     expect(byName("deno test").detail).toMatch(/no database was migrated/);
   });
 
-  it("fails a false pgTAP assertion, naming the file and the test", { timeout: TIMEOUT }, async () => {
+  it("fails a false pgTAP assertion, a SQL error and a plan mismatch, naming file and test", { timeout: TIMEOUT }, async () => {
     const { result, byName } = await verifyFixture("failing-pgtap");
     expect(result.ok).toBe(false);
     const pgtap = byName("[2026] pgtap");
@@ -135,6 +135,9 @@ describe("verify on fixture projects", () => {
     expect(pgtap.detail).toMatch(/supabase\/tests\/02_wrong.test.sql: not ok 2 - notes has an insert policy too/);
     expect(pgtap.detail).toMatch(/have: 1\s+#\s+want: 2/);
     expect(pgtap.detail).not.toContain("01_notes");
+    // A SQL error names the file, the line and the error; a short run names the plan.
+    expect(pgtap.detail).toMatch(/supabase\/tests\/03_sql_error.test.sql:5: SQL error 42P01 relation "public.no_such_table" does not exist/);
+    expect(pgtap.detail).toMatch(/supabase\/tests\/04_plan.test.sql: planned 3 tests but ran 2/);
   });
 
   it("fails a type error in a function, naming the file", { timeout: TIMEOUT }, async () => {
