@@ -124,9 +124,9 @@ create table auth.users (
 create index users_is_anonymous_idx on auth.users using btree (is_anonymous);
 alter table auth.users owner to supabase_auth_admin;
 alter table auth.users enable row level security;
--- Triggers, foreign keys and test fixtures on auth.users work for postgres on Supabase.
+-- As on Supabase: postgres (and dashboard_user) get all on auth's tables, so
+-- triggers, foreign keys and test fixtures work; the API roles get nothing.
 grant all on auth.users to postgres with grant option;
-grant all on auth.users to service_role;
 
 -- supabase/auth 20220224000811_update_auth_functions.up.sql
 create or replace function auth.uid() returns uuid language sql stable as $$
