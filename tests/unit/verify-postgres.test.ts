@@ -22,6 +22,12 @@ describe("startPostgres + preparePlatform", () => {
       );
       expect(me.rows[0]).toEqual({ u: "postgres", rolsuper: false, rolcreaterole: true, rolbypassrls: true, schemas: "public" });
       await expect(c.query("alter role postgres superuser")).rejects.toThrow(/permission denied|must be superuser/);
+      // Extensions that need a superuser fail here as they would on Supabase.
+      await expect(c.query("create extension file_fdw")).rejects.toThrow(/permission denied to create extension/);
+      const auth = await c.query(
+        "select has_table_privilege('service_role', 'auth.users', 'select') as service, has_table_privilege('anon', 'auth.users', 'select') as anon, has_table_privilege('postgres', 'auth.users', 'insert') as postgres",
+      );
+      expect(auth.rows[0]).toEqual({ service: false, anon: false, postgres: true });
       // What migrations of the generated project need on Supabase:
       await c.query("create table public.profile (id uuid primary key references auth.users (id) on delete cascade)");
       await c.query(
