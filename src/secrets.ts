@@ -37,7 +37,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "DEVICECHECK_KEY_ID", description: "Key ID of the DeviceCheck .p8 key", example: "", when: ["deviceCheck"] },
   { name: "DEVICECHECK_PRIVATE_KEY", description: "contents of the DeviceCheck .p8 key (PKCS#8 PEM)", example: "", when: ["deviceCheck"] },
   { name: "DEVICECHECK_DEVELOPMENT", description: "true to use Apple's development DeviceCheck host (debug/TestFlight builds)", example: "false", when: ["deviceCheck"] },
-  { name: "DEVICECHECK_API_URL", description: "Apple DeviceCheck base URL", example: "https://api.devicecheck.apple.com", when: ["deviceCheck"], baseUrl: true },
+  // Left empty in .env.example: a value here wins over DEVICECHECK_DEVELOPMENT.
+  { name: "DEVICECHECK_API_URL", description: "Apple DeviceCheck base URL (default https://api.devicecheck.apple.com, or the development host)", example: "", when: ["deviceCheck"], baseUrl: true },
   { name: "APPLE_BUNDLE_ID", description: "iOS bundle id the App Store transactions must carry", example: "", when: ["appleIap"] },
   { name: "APPLE_ALLOW_SANDBOX", description: "true to also credit Sandbox transactions (TestFlight, App Review) in production", example: "false", when: ["appleIap"] },
   { name: "APPLE_ENVIRONMENT", description: "App Store environment accepted: Production or Sandbox", example: "Production", when: ["appleIap"] },
