@@ -54,11 +54,9 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "REVENUECAT_ALLOW_SANDBOX", description: "true to credit RevenueCat SANDBOX events", example: "false", when: ["revenuecat"] },
   { name: "SENTRY_DSN", description: "Sentry DSN; unset turns Sentry off", example: "", when: ["sentry"] },
   { name: "SENTRY_ENVIRONMENT", description: "Sentry environment name", example: "production", when: ["sentry"] },
-  { name: "SENTRY_RELEASE", description: "release name attached to Sentry events", example: "", when: ["sentry"] },
   { name: "SB_REGION", description: "region of the function (set by Supabase, tagged in Sentry)", example: "", when: ["sentry"], platform: true },
   { name: "SB_EXECUTION_ID", description: "execution id (set by Supabase, tagged in Sentry)", example: "", when: ["sentry"], platform: true },
   { name: "TELEGRAM_BOT_TOKEN", description: "Telegram bot token for operator alerts", example: "", when: ["telegram"] },
   { name: "TELEGRAM_CHAT_ID", description: "Telegram chat (or @channel) that receives alerts", example: "", when: ["telegram"] },
-  { name: "ALERT_PROJECT_NAME", description: "name shown in alerts (default: the project name)", example: "", when: ["telegram"] },
   { name: "TELEGRAM_API_URL", description: "Telegram Bot API base URL", example: "https://api.telegram.org", when: ["telegram"], baseUrl: true },
 ];
