@@ -3,6 +3,26 @@
 -- others see the new state), and a final job is returned unchanged, so every
 -- function here can be retried and raced safely.
 
+-- The job as it stands, for a transition that found nothing to change (the
+-- job is already past it); job_not_found when there is no such job.
+create or replace function private.existing_job(p_job_id uuid)
+returns public.video_jobs
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_job public.video_jobs;
+begin
+  select * into v_job from public.video_jobs j where j.id = p_job_id;
+  if not found then
+    raise exception 'job_not_found: %', p_job_id using errcode = 'P0001';
+  end if;
+  return v_job;
+end;
+$$;
+revoke all on function private.existing_job(uuid) from public, anon, authenticated, service_role;
+
 -- queued -> submitted, recording the provider's id for the job. Repeating it
 -- changes nothing. On a job that already moved on, only a missing provider
 -- id is filled in (so a late webhook can still find the job).
@@ -30,11 +50,7 @@ begin
     return v_job;
   end if;
 
-  select * into v_job from public.video_jobs j where j.id = p_job_id;
-  if not found then
-    raise exception 'job_not_found: %', p_job_id using errcode = 'P0001';
-  end if;
-  return v_job;
+  return private.existing_job(p_job_id);
 end;
 $$;
 
@@ -56,11 +72,7 @@ begin
     return v_job;
   end if;
 
-  select * into v_job from public.video_jobs j where j.id = p_job_id;
-  if not found then
-    raise exception 'job_not_found: %', p_job_id using errcode = 'P0001';
-  end if;
-  return v_job;
+  return private.existing_job(p_job_id);
 end;
 $$;
 
@@ -87,11 +99,7 @@ begin
     return v_job;
   end if;
 
-  select * into v_job from public.video_jobs j where j.id = p_job_id;
-  if not found then
-    raise exception 'job_not_found: %', p_job_id using errcode = 'P0001';
-  end if;
-  return v_job;
+  return private.existing_job(p_job_id);
 end;
 $$;
 
@@ -119,11 +127,7 @@ begin
     return v_job;
   end if;
 
-  select * into v_job from public.video_jobs j where j.id = p_job_id;
-  if not found then
-    raise exception 'job_not_found: %', p_job_id using errcode = 'P0001';
-  end if;
-  return v_job;
+  return private.existing_job(p_job_id);
 end;
 $$;
 
