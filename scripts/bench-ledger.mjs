@@ -5,7 +5,7 @@
  * migrations applied), each figure beside a baseline measured in the same
  * run: the same writes without the function.
  *
- *   npm run bench:ledger   (BENCH_SECONDS=2 BENCH_ROUNDS=5 BENCH_CLIENTS=16 BENCH_USERS=1000)
+ *   npm run bench:ledger   (BENCH_SECONDS=2 BENCH_ROUNDS=5 BENCH_CLIENTS=16 BENCH_USERS=1000 BENCH_DURABLE=0|1)
  *
  * Each round measures the three variants back to back; the figures are the
  * medians over the rounds, and each ratio is the median of the per-round
@@ -91,7 +91,10 @@ async function measure(pool, op) {
 
 const h = await loadHelpers();
 console.log(`ledger benchmark: ${CLIENTS} clients, ${USERS} users, ${SECONDS}s per run, median of ${ROUNDS} interleaved rounds`);
-const server = await h.startPostgres({ pgMajor: 17 });
+// BENCH_DURABLE=1 keeps fsync and synchronous commits on, as on a hosted
+// database; by default the server trades durability for speed like verify does.
+const DURABLE = process.env.BENCH_DURABLE === "1";
+const server = await h.startPostgres({ pgMajor: 17, durable: DURABLE });
 let exitCode = 0;
 try {
   const db = await h.migratedDatabase(server, { regime: "legacy", templatesRoot: path.join(root, "templates") });

@@ -174,7 +174,15 @@ function isServerOf(pid: number, dir: string): boolean {
   }
 }
 
-export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
+export async function startPostgres(
+  opts: {
+    pgMajor?: 15 | 17;
+    from?: string;
+    log?: (line: string) => void;
+    /** Keep commits durable (fsync, synchronous_commit), as a hosted database does; for benchmarks. */
+    durable?: boolean;
+  } = {},
+): Promise<PostgresServer> {
   reapOrphans();
   let bins = findBinaries(opts.pgMajor ?? 17, opts.from);
   const ids = runAs();
@@ -225,9 +233,7 @@ export async function startPostgres(opts: { pgMajor?: 15 | 17; from?: string; lo
         "-c", `unix_socket_directories=${dir}`,
         "-c", "max_connections=200",
         // Throwaway data: durability buys nothing and costs seconds.
-        "-c", "fsync=off",
-        "-c", "synchronous_commit=off",
-        "-c", "full_page_writes=off",
+        ...(opts.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
       ],
       { ...ids, env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] },
     );
