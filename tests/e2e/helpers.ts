@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa, type Options as ExecaOptions } from "execa";
+import { execa } from "execa";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const BIN = path.join(ROOT, "bin/create-video-backend.js");
@@ -17,14 +17,13 @@ export function tempCwd(prefix = "cvb-e2e-"): string {
 }
 
 /** Runs the built CLI without a terminal (stdin closed, output piped). */
-export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string> } & ExecaOptions) {
-  const { cwd, env, ...rest } = options;
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; extendEnv?: boolean }) {
   return execa("node", [BIN, ...args], {
-    cwd,
+    cwd: options.cwd,
     reject: false,
     stdin: "ignore",
-    env: { npm_config_user_agent: "", CI: "", ...env },
-    ...rest,
+    env: { npm_config_user_agent: "", CI: "", ...options.env },
+    extendEnv: options.extendEnv ?? true,
   });
 }
 
