@@ -95,7 +95,12 @@ export async function denoTest(run: DenoRun): Promise<Outcome> {
   const out = r.all ?? "";
   const summary = /^(ok|FAILED) \| (\d+) passed.*$/m.exec(out)?.[0];
   if (r.exitCode === 0) return pass(summary ?? `${files.length} files`);
-  const failuresAt = out.indexOf("\nERRORS");
-  const relevant = failuresAt >= 0 ? out.slice(failuresAt) : out;
-  return fail(tidyOutput(relevant, run.functionsDir, 80));
+  return fail(tidyOutput(failureReport(out), run.functionsDir, 80));
+}
+
+/** The part of `deno test` output that says what failed: from " ERRORS " (each
+ * failing test with its assertion) on; the whole output when there is none. */
+export function failureReport(out: string): string {
+  const at = out.search(/^\s*ERRORS\s*$/m);
+  return at >= 0 ? out.slice(at) : out;
 }

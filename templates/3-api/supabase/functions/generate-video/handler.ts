@@ -48,6 +48,8 @@ const STATUS_OF: Record<DbErrorCode, number> = {
   job_not_found: 404,
   product_not_found: 404,
   transaction_already_claimed: 409,
+  user_not_found: 401,
+  invalid_request: 400,
 };
 
 /** The source under which submission claims are recorded. */
