@@ -101,6 +101,6 @@ export async function denoTest(run: DenoRun): Promise<Outcome> {
 /** The part of `deno test` output that says what failed: from " ERRORS " (each
  * failing test with its assertion) on; the whole output when there is none. */
 export function failureReport(out: string): string {
-  const at = out.search(/^\s*ERRORS\s*$/m);
+  const at = out.search(/^[ \t]*ERRORS[ \t]*$/m);
   return at >= 0 ? out.slice(at) : out;
 }
