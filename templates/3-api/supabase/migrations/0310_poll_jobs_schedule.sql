@@ -13,27 +13,12 @@
 -- and `supabase secrets set CRON_SECRET=<that value>`. Until both Vault
 -- secrets exist the schedule runs and sends nothing.
 --
--- On a PostgreSQL without pg_cron or pg_net (CI) this migration applies and
--- schedules nothing. Scheduling again with the same job name updates the job.
+-- pg_cron and pg_net are enabled, where available, by the database layer's
+-- scheduler_extensions migration. On a PostgreSQL without them (CI) this
+-- migration applies and schedules nothing. Scheduling again with the same
+-- job name updates the job.
 do $outer$
 begin
-  if exists (select 1 from pg_available_extensions where name = 'pg_cron')
-     and not exists (select 1 from pg_extension where extname = 'pg_cron') then
-    begin
-      create extension pg_cron with schema pg_catalog;
-    exception when others then
-      raise notice 'pg_cron not enabled (%): poll-jobs is not scheduled', sqlerrm;
-    end;
-  end if;
-  if exists (select 1 from pg_available_extensions where name = 'pg_net')
-     and not exists (select 1 from pg_extension where extname = 'pg_net') then
-    begin
-      create extension pg_net with schema extensions;
-    exception when others then
-      raise notice 'pg_net not enabled (%): poll-jobs is not scheduled', sqlerrm;
-    end;
-  end if;
-
   if not exists (select 1 from pg_extension where extname = 'pg_cron')
      or not exists (select 1 from pg_extension where extname = 'pg_net') then
     raise notice 'pg_cron or pg_net missing: call POST /functions/v1/poll-jobs every minute yourself';

@@ -4,23 +4,15 @@
 --                          not final after 30 minutes (public.reap_stuck_jobs)
 --   purge-cron-history     daily: pg_cron never cleans cron.job_run_details
 --
--- pg_cron exists on Supabase (hosted and local). Elsewhere (a plain
--- PostgreSQL in CI) this migration still applies and schedules nothing; run
--- `select public.reap_stuck_jobs();` from your own scheduler there.
+-- pg_cron exists on Supabase (hosted and local) and is enabled, where
+-- available, by the database layer's scheduler_extensions migration.
+-- Elsewhere (a plain PostgreSQL in CI) this migration still applies and
+-- schedules nothing; run `select public.reap_stuck_jobs();` from your own
+-- scheduler there.
 -- cron.schedule with an existing job name updates that job, so re-running
 -- this is harmless.
 do $outer$
 begin
-  if exists (select 1 from pg_available_extensions where name = 'pg_cron')
-     and not exists (select 1 from pg_extension where extname = 'pg_cron') then
-    begin
-      create extension pg_cron with schema pg_catalog;
-    exception when others then
-      -- Available but not loadable (not in shared_preload_libraries).
-      raise notice 'pg_cron not enabled (%); schedule public.reap_stuck_jobs() yourself', sqlerrm;
-    end;
-  end if;
-
   if exists (select 1 from pg_extension where extname = 'pg_cron') then
     perform cron.schedule(
       'reap-stuck-video-jobs',
