@@ -186,9 +186,17 @@ Deno.test("google: Play API outages are 502 and credit nothing", async () => {
   }
 });
 
-function rtdnSetup(google: FakeGoogle) {
+/** The notifications handler, after user A bought credits_50 on Google Play (db.writes starts empty). */
+async function rtdnSetup(google: FakeGoogle) {
   const db = new FakeLedger();
   db.products.set("credits_50", { store: "google", credits: 50 });
+  await db.creditPurchase({
+    userId: USER_A,
+    store: "google",
+    transactionId: TOKEN,
+    productId: "credits_50",
+  });
+  db.writes.length = 0;
   const alerts = new RecordingAlerts();
   const handler = googleNotificationsHandler({
     db,
@@ -236,14 +244,7 @@ const voided = {
 Deno.test("google notifications: a voided purchase takes the credits back once", async () => {
   const google = await fakeGoogle();
   try {
-    const t = rtdnSetup(google);
-    await t.db.creditPurchase({
-      userId: USER_A,
-      store: "google",
-      transactionId: TOKEN,
-      productId: "credits_50",
-    });
-    t.db.writes.length = 0;
+    const t = await rtdnSetup(google);
     const token = await google.oidcToken();
 
     const first = await t.push(voided, token);
@@ -266,14 +267,7 @@ Deno.test("google notifications: a voided purchase takes the credits back once",
 Deno.test("google notifications: a missing or forged OIDC token is 401 and changes nothing", async () => {
   const google = await fakeGoogle();
   try {
-    const t = rtdnSetup(google);
-    await t.db.creditPurchase({
-      userId: USER_A,
-      store: "google",
-      transactionId: TOKEN,
-      productId: "credits_50",
-    });
-    t.db.writes.length = 0;
+    const t = await rtdnSetup(google);
     for (
       const token of [
         null,
@@ -300,14 +294,7 @@ Deno.test("google notifications: a missing or forged OIDC token is 401 and chang
 Deno.test("google notifications: other packages, subscriptions and tests change nothing", async () => {
   const google = await fakeGoogle();
   try {
-    const t = rtdnSetup(google);
-    await t.db.creditPurchase({
-      userId: USER_A,
-      store: "google",
-      transactionId: TOKEN,
-      productId: "credits_50",
-    });
-    t.db.writes.length = 0;
+    const t = await rtdnSetup(google);
     const token = await google.oidcToken();
     for (
       const notification of [
