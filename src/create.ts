@@ -14,7 +14,8 @@ import {
   UsageError,
 } from "./options.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
-import { type RenderedFile, render } from "./render.js";
+import templates from "virtual:cvb-templates";
+import { type RenderedFile, renderTemplates } from "./renderer.js";
 import { gitInit, installDependencies } from "./steps.js";
 import { assertWritable, resolveTarget, type Target } from "./target.js";
 import { VERSION } from "./version.js";
@@ -132,7 +133,7 @@ export async function create(args: Args, ui: Ui, interactive: boolean, signal: A
 
   const now = generationTime();
   const ctx = buildContext(target.name, options, { name: "create-video-backend", version: VERSION }, now);
-  const files = render(ctx, now);
+  const files = renderTemplates(ctx, now, templates);
   const result: CreateResult = {
     ok: true,
     dryRun: args.dryRun,

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { RenderedFile } from "./render.js";
+import type { RenderedFile } from "./renderer.js";
 import { existingEntries, type Target, TargetNotEmptyError } from "./target.js";
 
 export class CancelledError extends Error {
