@@ -13,6 +13,7 @@ import {
   SWITCHES,
   UsageError,
 } from "./options.js";
+import { didYouMean } from "./text.js";
 
 export interface Args {
   command: "create" | "verify";
@@ -46,18 +47,34 @@ function parseConfig(): ParseConfig {
   return config;
 }
 
+/** Subcommands; anything else in first position is create's directory. */
+export const COMMANDS = ["verify"] as const;
+
+/** parseArgs' error, with a "did you mean" for a mistyped flag. */
+function flagError(error: unknown, config: ParseConfig): UsageError {
+  const text = (error as Error).message.replace(/\. To specify.*$/s, "");
+  const message = text.endsWith(".") ? text : `${text}.`;
+  const unknown = /^Unknown option '(-{1,2}[^'=]+)/.exec(message)?.[1];
+  const names = Object.entries(config).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]);
+  const hint = unknown ? didYouMean(unknown, names) : "";
+  return new UsageError(`${message}${hint} Run with --help to see every flag.`);
+}
+
 export function parseArgv(argv: string[]): Args {
+  const config = parseConfig();
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: parseConfig(), allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, ".")} Run with --help to see every flag.`);
+    throw flagError(error, config);
   }
   const { values, positionals } = parsed;
   const command = positionals[0] === "verify" ? "verify" : "create";
   const rest = command === "verify" ? positionals.slice(1) : positionals;
   if (rest.length > 1) {
-    throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.`);
+    // `create-video-backend verfy app` most likely meant a command.
+    const hint = command === "create" ? didYouMean(rest[0]!, COMMANDS) : "";
+    throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.${hint}`);
   }
   const lists: Args["lists"] = {};
   for (const c of CHOICES) {

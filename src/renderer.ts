@@ -133,5 +133,6 @@ function functionChosen(rel: string, ctx: RenderContext): boolean {
 
 /** Conditional blocks leave runs of blank lines; collapse them and end with one newline. */
 function tidy(content: string): string {
-  return content.replace(/\n{3,}/g, "\n\n").replace(/\s*$/, "\n");
+  // trimEnd, not /\s*$/: that regex is quadratic on text with many blank runs.
+  return `${content.replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }
