@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:cli — how fast the CLI answers, against create-vite measured in
+ * the same run on the same machine (the ratio is what counts on a shared box).
+ *
+ * - generation: the all-features project (`--yes --no-git --no-install`, every
+ *   auth, store, provider and monitor) vs `create-vite <dir> --template
+ *   vanilla-ts --no-interactive` (create-vite is a pinned devDependency);
+ * - `--help`, with `node -e 0` as the floor no CLI can go below;
+ * - peak RSS of each (the child's own maxRSS, from a preloaded probe, measured
+ *   in separate runs so the probe never touches the timings).
+ *
+ * Runs are interleaved (ours, create-vite, --help, node, ours, …) so load
+ * changes hit all of them alike; each figure is the median. Targets: ratio ≤
+ * 2.0, --help ≤ 60 ms, peak RSS ≤ 80 MiB. It prints the figures and exits 0:
+ * a benchmark informs, it is not a test. Environment: CVB_BENCH_RUNS (default
+ * 15), CVB_BENCH_DIR (where projects are written; default the OS temp dir).
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const BIN = path.join(ROOT, "bin/create-video-backend.js");
+const RSS_PROBE = path.join(ROOT, "scripts/bench-cli-rss.cjs");
+const RUNS = Number(process.env.CVB_BENCH_RUNS ?? 15);
+const TARGETS = { ratio: 2.0, helpMs: 60, rssMiB: 80 };
+
+if (!fs.existsSync(path.join(ROOT, "dist/cli.js"))) {
+  console.error("dist/cli.js is missing: run `npm run build` first.");
+  process.exit(1);
+}
+const require = createRequire(import.meta.url);
+const vitePkgPath = require.resolve("create-vite/package.json");
+const vitePkg = JSON.parse(fs.readFileSync(vitePkgPath, "utf8"));
+const VITE_BIN = path.join(path.dirname(vitePkgPath), typeof vitePkg.bin === "string" ? vitePkg.bin : vitePkg.bin["create-vite"]);
+
+const work = fs.mkdtempSync(path.join(process.env.CVB_BENCH_DIR ?? os.tmpdir(), "cvb-bench-"));
+const ALL_FEATURES = [
+  "--yes", "--no-git", "--no-install",
+  "--auth", "apple,anonymous,devicecheck",
+  "--iap", "apple,google,revenuecat",
+  "--providers", "fal,runway,replicate",
+  "--monitoring", "sentry,telegram",
+];
+
+/** Each subject: how to run it once into a fresh directory name. */
+const SUBJECTS = [
+  { key: "ours", label: "create-video-backend (all features)", args: (dir) => [BIN, dir, ...ALL_FEATURES], writes: true },
+  { key: "vite", label: `create-vite ${vitePkg.version} (vanilla-ts)`, args: (dir) => [VITE_BIN, dir, "--template", "vanilla-ts", "--no-interactive"], writes: true },
+  { key: "help", label: "create-video-backend --help", args: () => [BIN, "--help"], writes: false },
+  { key: "node", label: "node -e 0 (start-up floor)", args: () => ["-e", "0"], writes: false },
+];
+
+// Both CLIs detect the package manager from this; keep it neutral and equal.
+const env = { ...process.env, npm_config_user_agent: "", CI: "" };
+let counter = 0;
+
+function runOnce(subject, { nodeArgs = [], extraEnv = {} } = {}) {
+  const dir = `p${counter++}`;
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [...nodeArgs, ...subject.args(dir)], {
+    cwd: work,
+    env: { ...env, ...extraEnv },
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) throw new Error(`${subject.label} exited ${r.status}: ${r.stderr}`);
+  return { ms, dir: path.join(work, dir) };
+}
+
+function countFiles(dir) {
+  let n = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  }
+  return n;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const loadBefore = load();
+
+const times = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
+const files = {};
+const rss = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
+try {
+  // Warm the file cache (node, the bundles, create-vite's templates) first.
+  for (const s of SUBJECTS) {
+    const { dir } = runOnce(s);
+    if (s.writes) {
+      files[s.key] = countFiles(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (let i = 0; i < RUNS; i++) {
+    for (const s of SUBJECTS) {
+      const { ms, dir } = runOnce(s);
+      times[s.key].push(ms);
+      if (s.writes) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // Peak memory, in separate runs: the probe reports the child's own maxRSS at exit.
+  for (let i = 0; i < 5; i++) {
+    for (const s of SUBJECTS) {
+      const out = path.join(work, `rss-${s.key}-${i}.kb`);
+      const { dir } = runOnce(s, { nodeArgs: ["--require", RSS_PROBE], extraEnv: { CVB_BENCH_RSS_OUT: out } });
+      rss[s.key].push(Number(fs.readFileSync(out, "utf8")) / 1024);
+      if (s.writes) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+const fmt = (ms) => `${Math.round(ms)} ms`;
+const row = (s) => {
+  const t = times[s.key];
+  return [
+    s.label.padEnd(40),
+    fmt(median(t)).padStart(8),
+    `${fmt(Math.min(...t))}–${fmt(Math.max(...t))}`.padStart(16),
+    String(files[s.key] ?? "").padStart(7),
+    `${median(rss[s.key]).toFixed(1)} MiB`.padStart(11),
+  ].join("  ");
+};
+const ratio = median(times.ours) / median(times.vite);
+const help = median(times.help);
+const peak = Math.max(...rss.ours, ...rss.help);
+const verdict = (ok) => (ok ? "met" : "MISSED");
+
+console.log(`bench:cli — node ${process.version}, ${os.cpus().length} CPUs, ${RUNS} interleaved runs each`);
+console.log(`load average (1/5/15 min): ${loadBefore} before, ${load()} after`);
+console.log(`projects written under ${path.dirname(work)}\n`);
+console.log(`${"".padEnd(40)}  ${"median".padStart(8)}  ${"min–max".padStart(16)}  ${"files".padStart(7)}  ${"peak RSS".padStart(11)}`);
+for (const s of SUBJECTS) console.log(row(s));
+console.log("");
+console.log(`generation ratio (create-video-backend / create-vite): ${ratio.toFixed(2)}   target ≤ ${TARGETS.ratio.toFixed(1)}  ${verdict(ratio <= TARGETS.ratio)}`);
+console.log(`--help: ${fmt(help)}   target ≤ ${TARGETS.helpMs} ms  ${verdict(help <= TARGETS.helpMs)}`);
+console.log(`peak RSS (generation, --help): ${peak.toFixed(1)} MiB   target ≤ ${TARGETS.rssMiB} MiB  ${verdict(peak <= TARGETS.rssMiB)}`);
