@@ -15,8 +15,12 @@ import {
 } from "./options.js";
 import { didYouMean } from "./text.js";
 
+/** Subcommands (`create-video-backend <command> …`); anything else in first position is create's directory. */
+export const COMMANDS = ["verify"] as const;
+export type Command = "create" | (typeof COMMANDS)[number];
+
 export interface Args {
-  command: "create" | "verify";
+  command: Command;
   dir?: string;
   /** Choices given on the command line; the rest comes from --yes or the prompts. */
   lists: Partial<Pick<Options, ListChoiceKey>>;
@@ -47,9 +51,6 @@ function parseConfig(): ParseConfig {
   return config;
 }
 
-/** Subcommands; anything else in first position is create's directory. */
-export const COMMANDS = ["verify"] as const;
-
 /** parseArgs' error, with a "did you mean" for a mistyped flag. */
 function flagError(error: unknown, config: ParseConfig): UsageError {
   const text = (error as Error).message.replace(/\. To specify.*$/s, "");
@@ -69,8 +70,9 @@ export function parseArgv(argv: string[]): Args {
     throw flagError(error, config);
   }
   const { values, positionals } = parsed;
-  const command = positionals[0] === "verify" ? "verify" : "create";
-  const rest = command === "verify" ? positionals.slice(1) : positionals;
+  const first = positionals[0] ?? "";
+  const command: Command = (COMMANDS as readonly string[]).includes(first) ? (first as Command) : "create";
+  const rest = command === "create" ? positionals : positionals.slice(1);
   if (rest.length > 1) {
     // `create-video-backend verfy app` most likely meant a command.
     const hint = command === "create" ? didYouMean(rest[0]!, COMMANDS) : "";

@@ -74,8 +74,7 @@ async function createCommand(args: Args): Promise<number> {
       return 0;
     }
     if (result.dryRun) {
-      console.log(formatPlan(result));
-      console.log(`\nDry run: nothing was written. To create it: ${result.reproduce}`);
+      ui.done(["Dry run: nothing was written.", formatPlan(result), "", "To create it:", `  ${result.reproduce}`].join("\n"));
       return 0;
     }
     for (const warning of result.warnings) ui.warn(warning);

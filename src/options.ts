@@ -165,7 +165,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: "androidPackage",
     flag: "android-package",
-    description: "Android application id (used with --iap google)",
+    description: "Android application id",
     default: null,
     defaultText: "same as --bundle-id",
     relevantWith: [{ key: "iap", value: "google" }],
