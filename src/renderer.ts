@@ -115,7 +115,7 @@ export function renderTemplates(ctx: RenderContext, base: Date, bundle: Template
       const content = file.spec
         ? hb.template(file.spec as never)(ctx)
         : file.text ?? "";
-      if (content.trim() === "") continue;
+      if (!/\S/.test(content)) continue;
       const out = outputPath(rel, base);
       if (files.has(out)) throw new Error(`Two templates render ${out} (layer ${dirName}).`);
       files.set(out, { path: out, content: tidy(content), layer, ...(file.mode ? { mode: file.mode } : {}) });

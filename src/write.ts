@@ -102,13 +102,16 @@ async function writeTree(root: string, files: RenderedFile[], signal?: AbortSign
   checkAbort(signal);
 }
 
-/** Joins a rendered path under root, refusing anything that would leave it. */
+/**
+ * Joins a rendered (`/`-separated) path under root, refusing anything that
+ * could leave it: absolute paths and `.`, `..` or empty segments.
+ */
 function safeJoin(root: string, rel: string): string {
-  const full = path.resolve(root, rel);
-  if (path.isAbsolute(rel) || !full.startsWith(root + path.sep)) {
+  const parts = rel.split("/");
+  if (parts.some((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"))) {
     throw new Error(`Refusing to write ${rel}: it is outside the project.`);
   }
-  return full;
+  return root + path.sep + parts.join(path.sep);
 }
 
 /** Creates `dir` and its missing parents; returns the directories created, outermost first. */

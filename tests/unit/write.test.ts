@@ -79,9 +79,11 @@ describe("writeProject", () => {
 
   it("refuses a rendered path that would leave the project", async () => {
     const { cwd, target } = workspace();
-    await expect(writeProject(target, [{ path: "../evil.txt", content: "x", layer: 0 }], { force: false })).rejects
-      .toThrow(/outside the project/);
-    expect(fs.readdirSync(cwd)).toEqual([]);
+    for (const evil of ["../evil.txt", "a/../../evil.txt", "/tmp/evil.txt", "a//b.txt"]) {
+      await expect(writeProject(target, [{ path: evil, content: "x", layer: 0 }], { force: false }), evil).rejects
+        .toThrow(/outside the project/);
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    }
   });
 
   it("a target holding only .git, .DS_Store and Thumbs.db gets the files beside them", async () => {
