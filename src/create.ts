@@ -128,7 +128,7 @@ export function formatSummary(result: CreateResult, target: Target): string {
   const width = Math.max(...layers.map((l) => l.title.length));
   const lines = [`${result.files.length} files into ${target.display === "." ? "the current directory" : target.display}`];
   for (const l of layers) {
-    lines.push(`${l.layer === 0 ? "·" : `${l.layer}.`} ${l.title.padEnd(width)}  ${String(l.files.length).padStart(3)} files`);
+    lines.push(`${l.layer === 0 ? "· " : `${l.layer}.`} ${l.title.padEnd(width)}  ${String(l.files.length).padStart(3)} files`);
   }
   lines.push("(--dry-run lists every file)");
   return lines.join("\n");
