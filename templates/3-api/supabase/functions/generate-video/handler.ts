@@ -31,6 +31,7 @@ import {
 } from "../_shared/jobs.ts";
 import { logger, tag } from "../_shared/log.ts";
 import { providerOf } from "../_shared/providers/registry.ts";
+import { enforceRateLimit, type RateLimits } from "../_shared/rate_limit.ts";
 
 export interface GenerateVideoDeps extends JobDeps {
   auth: Auth;
@@ -38,6 +39,8 @@ export interface GenerateVideoDeps extends JobDeps {
   functionsUrl: string;
   submit: SubmitSettings;
   health: SubmissionHealth;
+  /** Per-user request limit (429 rate_limited), checked before anything else. */
+  limits: RateLimits;
 }
 
 const STATUS_OF: Record<DbErrorCode, number> = {
@@ -48,6 +51,7 @@ const STATUS_OF: Record<DbErrorCode, number> = {
   job_not_found: 404,
   product_not_found: 404,
   transaction_already_claimed: 409,
+  transaction_revoked: 409,
   user_not_found: 401,
   invalid_request: 400,
 };
@@ -78,6 +82,7 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       requireMethod(req, "POST");
       const caller = await authenticate(req, deps.auth);
       tag("user_id", caller.userId);
+      await enforceRateLimit(deps.limits, caller.userId, "generate-video");
       const idempotencyKey = idempotencyKeyOf(req);
       const body = await readJsonObject(req);
       const modelId = modelIdOf(body);
