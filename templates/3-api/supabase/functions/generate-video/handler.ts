@@ -1,7 +1,8 @@
 /**
  * POST /generate-video: charge credits, create the job, hand it to the provider.
  *
- * 1. Verify the caller and the request (401 / 400 / 404) before any charge.
+ * 1. Verify the caller, their rate limit (429 rate_limited) and the request
+ *    (401 / 400 / 404) before any charge.
  * 2. `create_video_job` charges and inserts the job atomically. The same
  *    Idempotency-Key with the same input returns the existing job and charges
  *    nothing (402 / 404 / 409 / 429 come from here).
