@@ -32,10 +32,11 @@
  * DCDevice.generateToken() is a fresh token, and guest accounts are free),
  * so the only sound serialisation is of every claim: steps 2–5 run for one
  * request at a time across all workers. Throughput bound: a claim holds the
- * lease for one Apple query, one Apple update and one database call,
- * typically 0.2–0.6 s, so the project grants at most about 2–5 trials per
- * second (roughly 7,000–18,000 new devices an hour); users who already had
- * their trial never take the lease. A claim that cannot get the lease within
+ * lease for one Apple query, one Apple update and a few database calls, so
+ * at most 1 / (t_query + t_update + t_db) claims per second are granted;
+ * with Apple answering in 100–250 ms that is about 2–5 trials per second
+ * (roughly 7,000–18,000 new devices an hour). Users who already had their
+ * trial never take the lease. A claim that cannot get the lease within
  * `lease.maxWaitMs` answers 503 `busy` with Retry-After. The lease expires
  * after `lease.ttlSeconds`, so a crashed worker blocks claims that long at
  * most; Apple's calls time out after 10 s each, and bit0 is only written if
