@@ -197,7 +197,7 @@ describe("write errors: one line naming the target and the fix, exit 1, nothing 
     expect(r.status, r.stderr).toBe(1);
     expectOneLine(r.stderr, /^Error: Cannot write app: no space left on the device \(ENOSPC\)\. Free some space/);
     // `ls -A` of the disk after the run: nothing left behind.
-    expect(r.stdout.trim().split("\n").at(-1)).toBe("• Writing 124 files to app");
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^• Writing \d+ files to app$/);
   });
 
   it.skipIf(!canMount)("EROFS (a read-only file system)", () => {
