@@ -25,8 +25,8 @@ on conflict (key) do nothing;
 -- skipped, so overlapping runs never ask about the same job twice.
 create or replace function public.claim_jobs_to_poll(
   p_provider text,
-  p_changed_before timestamptz,
-  p_limit integer
+  p_limit integer,
+  p_changed_before timestamptz default null
 )
 returns setof public.video_jobs
 language plpgsql
@@ -156,9 +156,9 @@ begin
 end;
 $$;
 
-revoke all on function public.claim_jobs_to_poll(text, timestamptz, integer) from public, anon, authenticated;
+revoke all on function public.claim_jobs_to_poll(text, integer, timestamptz) from public, anon, authenticated;
 revoke all on function public.record_job_poll(uuid, text) from public, anon, authenticated;
 revoke all on function public.reap_stuck_jobs(interval) from public, anon, authenticated;
-grant execute on function public.claim_jobs_to_poll(text, timestamptz, integer) to service_role;
+grant execute on function public.claim_jobs_to_poll(text, integer, timestamptz) to service_role;
 grant execute on function public.record_job_poll(uuid, text) to service_role;
 grant execute on function public.reap_stuck_jobs(interval) to service_role;

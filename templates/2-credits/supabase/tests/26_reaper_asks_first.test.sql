@@ -72,33 +72,33 @@ where j.id = jobs.id;
 set local role service_role;
 select public.complete_video_job(id, 'videos/done.mp4') from jobs where k = 'claim-done';
 create temp table claimed (run int, id uuid) on commit drop;
-insert into claimed select 1, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), null, 2) j;
+insert into claimed select 1, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), 2) j;
 select set_eq($$ select id from claimed where run = 1 $$,
   $$ select id from jobs where k in ('claim-c', 'never-asked') $$,
   'the first run takes the never-asked job, then the least recently asked');
 select ok((select bool_and(last_polled_at = now() and last_poll_state is null) from public.video_jobs where id in (select id from claimed)),
   'claimed jobs are stamped, their answer pending');
-insert into claimed select 2, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), null, 2) j;
+insert into claimed select 2, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), 2) j;
 select set_eq($$ select id from claimed where run = 2 $$,
   $$ select id from jobs where k in ('asked-early', 'said-done') $$,
   'the next run takes the next ones, not the same again');
-insert into claimed select 3, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), null, 2) j;
+insert into claimed select 3, j.id from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), 2) j;
 select set_eq($$ select id from claimed where run = 3 $$,
   $$ select id from jobs where k in ('claim-b', 'claim-a') $$,
   'and the run after that the rest');
-select is((select count(*)::int from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), null, 1000) j
+select is((select count(*)::int from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), 1000) j
   where j.id = (select id from jobs where k = 'claim-done')), 0, 'a final job is never claimed');
-select is((select count(*)::int from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), now() - interval '1 minute', 1000) j
+select is((select count(*)::int from public.claim_jobs_to_poll((select provider from public.models where id = 'test/ask'), 1000, now() - interval '1 minute') j
   where j.id in (select id from jobs)),
   0, 'with a changed-before time, jobs changed since are left alone');
-select throws_like($$ select public.claim_jobs_to_poll('fal', null, 0) $$, 'invalid_request:%', 'a limit is required');
+select throws_like($$ select public.claim_jobs_to_poll('fal', 0) $$, 'invalid_request:%', 'a limit is required');
 reset role;
 
 set local role authenticated;
 select set_config('request.jwt.claims', '{"sub":"00000000-0000-4000-8000-0000000000c6","role":"authenticated"}', true);
 select throws_ok($$ select public.record_job_poll((select id from public.video_jobs limit 1), 'succeeded') $$,
   '42501', null, 'a client cannot record a poll');
-select throws_ok($$ select * from public.claim_jobs_to_poll('fal', null, 1) $$,
+select throws_ok($$ select * from public.claim_jobs_to_poll('fal', 1) $$,
   '42501', null, 'a client cannot claim jobs');
 reset role;
 
