@@ -8,15 +8,10 @@ select plan(11);
 
 insert into auth.users (id, email) values ('00000000-0000-4000-8000-0000000001b7', 'owner@test.local');
 insert into public.video_jobs
-  (user_id, model_id, provider, provider_job_id, provider_status_url, idempotency_key, credits_charged,
-   status, error_code, error, error_detail, completed_at, refunded_at)
+  (user_id, model_id, provider, provider_job_id, provider_status_url, idempotency_key, credits_charged)
 select '00000000-0000-4000-8000-0000000001b7', m.id, m.provider, 'req-secret-123',
-       'https://queue.example/requests/req-secret-123/status', 'internals-key', m.credit_cost,
-       'failed', 'provider_failed', 'The video could not be made. Your credits were refunded.',
-       'HTTP 422 {"detail":"raw provider body"} https://project.example/functions/v1/fal-webhook?job=x&token=y',
-       now(), now()
+       'https://queue.example/requests/req-secret-123/status', 'internals-key', m.credit_cost
 from public.models m order by m.id limit 1;
-
 set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub":"00000000-0000-4000-8000-0000000001b7","role":"authenticated"}', true);
@@ -24,6 +19,18 @@ select throws_ok($$ select provider_job_id from public.video_jobs $$, '42501', n
   'the owner cannot read the provider''s job id');
 select throws_ok($$ select provider_status_url from public.video_jobs $$, '42501', null,
   'nor the provider''s polling URL');
+reset role;
+
+-- The job failed; the provider's raw answer is kept for operators.
+update public.video_jobs
+set status = 'failed', error_code = 'provider_failed',
+    error = 'The video could not be made. Your credits were refunded.',
+    error_detail = 'HTTP 422 {"detail":"raw provider body"} https://project.example/functions/v1/fal-webhook?job=x&token=y',
+    completed_at = now(), refunded_at = now()
+where idempotency_key = 'internals-key';
+set local role authenticated;
+select set_config('request.jwt.claims',
+  '{"sub":"00000000-0000-4000-8000-0000000001b7","role":"authenticated"}', true);
 select throws_ok($$ select error_detail from public.video_jobs $$, '42501', null,
   'nor the provider''s raw error');
 select throws_ok($$ select last_polled_at from public.video_jobs $$, '42501', null,

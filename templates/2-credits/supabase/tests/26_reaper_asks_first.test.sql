@@ -3,7 +3,7 @@
 -- every in-flight job in turn: a paid video whose webhook was lost is
 -- collected, not refunded and dropped.
 begin;
-select plan(20);
+select plan(21);
 
 insert into auth.users (id, email) values ('00000000-0000-4000-8000-0000000000c6', 'ask@test.local');
 update public.users set credits = 100 where id = '00000000-0000-4000-8000-0000000000c6';
@@ -31,6 +31,8 @@ set local role service_role;
 select is(public.reap_stuck_jobs(), 2, 'only the never-accepted job and the one past its hard deadline are reaped');
 select is((select status from public.video_jobs where id = (select id from jobs where k = 'never-asked')), 'submitted',
   'a job the provider was never asked about is left for the poller');
+select is((select credits from public.users where id = '00000000-0000-4000-8000-0000000000c6'), 100 - 10 * 2 + 2 * 2,
+  'and is not refunded');
 select is((select error_detail from public.video_jobs where id = (select id from jobs where k = 'never-accepted')),
   'not finished after 00:30:00: the provider never accepted it', 'a job without provider id is reaped by age');
 select is((select error_detail from public.video_jobs where id = (select id from jobs where k = 'past-deadline')),
