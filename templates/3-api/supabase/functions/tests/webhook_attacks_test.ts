@@ -208,3 +208,33 @@ for (const c of hooked) {
     });
   });
 }
+
+for (const c of hooked) {
+  Deno.test(`${c.name}: without WEBHOOK_TOKEN_SECRET nothing is charged or submitted, and no delivery is accepted`, async () => {
+    const db = new MemoryDb();
+    db.addModel(c.modelId, c.name, COST);
+    const h = await startHarness(c, { db, webhookSecret: "" });
+    try {
+      const userId = crypto.randomUUID();
+      db.credits.set(userId, START);
+      // A configuration error (serve() answers it 500 internal_error), before any charge.
+      await assert.rejects(
+        h.generate(generateRequest(h.auth.issue(userId), { model_id: c.modelId, ...c.body })),
+        /WEBHOOK_TOKEN_SECRET/,
+      );
+      assert.equal(db.credits.get(userId), START);
+      assert.equal(db.jobs.size, 0);
+      assert.equal(h.fake.submissions(), 0);
+
+      const hook = await h.webhook(
+        await h.fake.webhook!("any-request", "failed", {
+          url: `${FUNCTIONS_URL}/${c.name}-webhook?job=${crypto.randomUUID()}&token=`,
+        }),
+      );
+      assert.equal(hook.status, 401);
+      await hook.body?.cancel();
+    } finally {
+      await h.close();
+    }
+  });
+}
