@@ -206,7 +206,9 @@ for (const c of PROVIDER_CASES) {
 
         // The poller downloads the video (slowly)…
         const polling = h.pollJobs(pollRequest());
-        while (!cdn.server.requests.some((r) => r.path === "/gated/video.mp4")) {
+        const started = () => cdn.server.requests.some((r) => r.path === "/gated/video.mp4");
+        for (let waited = 0; !started(); waited++) {
+          assert.ok(waited < 1000, "the poller started the download");
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
         // …while the job is failed and refunded on another connection.

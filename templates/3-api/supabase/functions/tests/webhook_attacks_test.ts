@@ -7,7 +7,6 @@
  * send may change a job, refund anything, or reach their URL.
  */
 import assert from "node:assert/strict";
-import type { FalFake } from "./fakes/fal.ts";
 import { body, FUNCTIONS_URL, generateRequest, startHarness } from "./fakes/harness.ts";
 import { type Harness } from "./fakes/harness.ts";
 import { MemoryDb } from "./fakes/memory_db.ts";
@@ -80,6 +79,18 @@ async function unchanged(ctx: Ctx, jobId: string, status: string, charged: numbe
 }
 
 const hooked = PROVIDER_CASES.filter((p) => p.name === "fal" || p.name === "replicate");
+
+/** What the fal fake (fakes/fal.ts, generated with fal) adds: any delivery, as fal signs it. */
+type FalFake = Harness["fake"] & {
+  deliver(delivery: {
+    url: string;
+    requestId: string;
+    userId?: string;
+    key?: "current" | "other" | "untrusted";
+    status: "OK" | "ERROR";
+    videoUrl?: string;
+  }): Promise<Request>;
+};
 
 const fal = PROVIDER_CASES.find((p) => p.name === "fal");
 if (fal) {
