@@ -1,5 +1,5 @@
 -- reap_stuck_jobs: fails and refunds jobs not final after the interval, once.
--- (When it may fail a job the provider accepted: 26_reaper_asks_first.)
+-- (When it may fail a job the provider accepted: 28_reaper_asks_first.)
 begin;
 select plan(11);
 

@@ -7,6 +7,7 @@ import { adminClient, functionsUrl } from "../_shared/supabase.ts";
 import { supabaseDb } from "../_shared/db.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
 import { videoFetcherFromEnv } from "../_shared/video_source.ts";
+import { supabaseRateLimits } from "../_shared/rate_limit.ts";
 import { generateVideoHandler } from "./handler.ts";
 
 const admin = adminClient();
@@ -31,5 +32,6 @@ serve(
       backoffMs: 300,
     },
     health: new SubmissionHealth(alerts, now),
+    limits: supabaseRateLimits(admin),
   }),
 );
