@@ -70,7 +70,7 @@ const RANDOM_HINT = "choose it yourself: a long random string, e.g. `openssl ran
 export const ENV_VARS: readonly EnvVar[] = [
   { name: "SUPABASE_URL", description: "project URL (set by Supabase)", example: "http://127.0.0.1:54321", when: [], platform: true },
   { name: "SUPABASE_SERVICE_ROLE_KEY", description: "service role key for the credit procedures (set by Supabase)", example: "", when: [], platform: true },
-  { name: "CRON_SECRET", description: "shared secret pg_cron sends to poll-jobs (also stored in Vault as cron_secret)", example: "", when: [], check: { kind: "random", minLength: 32 }, hint: `${RANDOM_HINT}; deploy also stores it in Vault as cron_secret` },
+  { name: "CRON_SECRET", description: "shared secret pg_cron sends to poll-jobs (also stored in Vault as cron_secret)", example: "", when: [], check: { kind: "random", minLength: 32 }, hint: RANDOM_HINT },
   { name: "PUBLIC_FUNCTIONS_URL", description: "public base URL of the functions, used in provider webhook URLs (default: SUPABASE_URL/functions/v1)", example: "", when: [], required: false, check: URL_CHECK, hint: "leave empty unless the functions are served from a custom domain: https://<domain>/functions/v1" },
   { name: "PROVIDER_SUBMIT_TIMEOUT_MS", description: "how long generate-video waits for a provider to accept a job before failing and refunding it", example: "20000", when: [], check: { kind: "int", min: 1 }, hint: "milliseconds; the default suits the providers" },
   { name: "STALE_JOB_SECONDS", description: "age after which job-status and poll-jobs ask the provider about an unfinished job", example: "120", when: [], check: { kind: "int", min: 1 }, hint: "seconds; the default suits the providers" },

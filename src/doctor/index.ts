@@ -54,7 +54,7 @@ export function diagnose(project: GeneratedProject, secrets: SecretValues): Doct
 }
 
 export function formatProblem(p: Problem): string {
-  return `✗ ${p.name}: ${p.message}${p.hint ? ` — get it: ${p.hint}` : ""}`;
+  return `✗ ${p.name}: ${p.message}${p.hint ? ` → ${p.hint}` : ""}`;
 }
 
 export function runDoctor(dir: string, opts: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): DoctorResult {
