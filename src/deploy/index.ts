@@ -134,6 +134,7 @@ export async function runDeploy(dir: string, opts: DeployOptions = {}): Promise<
     project,
     secrets: values.values,
     ref,
+    linkedRef: linked,
     functionsUrl,
     projectUrl,
     dbUrl: opts.dbUrl,

@@ -23,6 +23,8 @@ export interface DeployContext {
   /** The project's own secrets: registry names with a value, never SUPABASE_* / SB_*. */
   secrets: Map<string, string>;
   ref: string;
+  /** The project supabase/.temp/project-ref names, if any. */
+  linkedRef?: string;
   /** Where the deployed functions answer: PUBLIC_FUNCTIONS_URL, else https://<ref>.supabase.co/functions/v1. */
   functionsUrl: string;
   /** The Vault `project_url` the schedules call: functionsUrl without /functions/v1. */
@@ -70,6 +72,8 @@ const link: Step = {
   title: "link the Supabase project",
   plan: (ctx) => [ctx.cli.show(["link", "--project-ref", ctx.ref])],
   async run(ctx) {
+    // Linking only reads from the project; a project already linked to this ref needs nothing.
+    if (ctx.linkedRef === ctx.ref) return `already linked to ${ctx.ref}`;
     await ctx.cli.run(["link", "--project-ref", ctx.ref]);
     return `linked to ${ctx.ref}`;
   },

@@ -54,6 +54,8 @@ export interface StandIn {
   authConfig: Record<string, unknown>;
   /** Answer 500 to every call this matches (until cleared with `undefined`). */
   failWhen?: (call: Call) => boolean;
+  /** The functions gateway answers 503 while true. */
+  gatewayDown: boolean;
   /** Calls that change state (anything but GET, and not the read-only probes). */
   writes(): Call[];
   close(): Promise<void>;
@@ -114,7 +116,7 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
     database_pool_mode: "recycled",
   };
   let clock = 1_700_000_000_000;
-  const state = { failWhen: undefined as StandIn["failWhen"] };
+  const state = { failWhen: undefined as StandIn["failWhen"], gatewayDown: false };
 
   const project = () => ({
     id: ref,
@@ -262,6 +264,7 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
 
   /** The deployed project's gateway: /functions/v1/<slug>. */
   const gateway = (req: http.IncomingMessage, slug: string, res: http.ServerResponse): void => {
+    if (state.gatewayDown) return json(res, 503, { message: "stand-in: gateway down" });
     const fn = functions.get(slug);
     if (!fn) return json(res, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
     if (fn.verify_jwt && !/^Bearer \S+/.test(req.headers.authorization ?? "")) {
@@ -305,6 +308,12 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
     },
     set failWhen(f) {
       state.failWhen = f;
+    },
+    get gatewayDown() {
+      return state.gatewayDown;
+    },
+    set gatewayDown(v) {
+      state.gatewayDown = v;
     },
     writes: () => calls.filter((c) => c.method !== "GET"),
     close: () =>
