@@ -29,12 +29,15 @@ export function cliRunner(opts: {
 }): CliRunner {
   const show = (args: string[]) => opts.redact(["supabase", ...args.map((a) => opts.display?.get(a) ?? a)].join(" "));
   const relay = (text: string) => {
-    for (const line of text.split(/\r?\n/)) if (line.trim()) opts.log(`  │ ${opts.redact(line)}`);
+    for (const line of text.split(/\r?\n/)) {
+      // One line per uploaded file of every function: hundreds, and nothing to act on.
+      if (line.trim() && !/^Uploading asset /.test(line)) opts.log(`  │ ${opts.redact(line)}`);
+    }
   };
   return {
     show,
     async run(args, runOpts = {}) {
-      const r = await execa(opts.bin, args, {
+      const subprocess = execa(opts.bin, args, {
         cwd: opts.cwd,
         // The CLI reads SUPABASE_ACCESS_TOKEN, SUPABASE_DB_PASSWORD, SUPABASE_PROFILE from here.
         env: { ...opts.env, NO_COLOR: "1", DO_NOT_TRACK: "1", SUPABASE_TELEMETRY_DISABLED: "1" },
@@ -44,9 +47,20 @@ export function cliRunner(opts: {
         all: true,
         timeout: 600_000,
       });
+      // Relay as it comes (a functions deploy takes a while), whole lines only, redacted.
+      let pending = "";
+      if (!runOpts.quiet) {
+        subprocess.all?.on("data", (chunk: Buffer | string) => {
+          const parts = (pending + chunk.toString()).split(/\r?\n/);
+          pending = parts.pop() ?? "";
+          for (const line of parts) relay(line);
+        });
+      }
+      const r = await subprocess;
+      if (!runOpts.quiet && pending) relay(pending);
       const all = r.all ?? "";
       if (r.exitCode !== 0 || r.failed) {
-        relay(all);
+        if (runOpts.quiet) relay(all);
         const last = all
           .split(/\r?\n/)
           .map((l) => l.trim())
@@ -55,7 +69,6 @@ export function cliRunner(opts: {
         const why = r.timedOut ? "timed out" : r.exitCode === undefined ? String(r.shortMessage ?? "did not run") : `exited ${r.exitCode}`;
         throw new StepFailure(`${show(args)} ${why}${last ? `: ${opts.redact(last)}` : ""}`);
       }
-      if (!runOpts.quiet) relay(all);
       return { stdout: r.stdout ?? "", all };
     },
   };

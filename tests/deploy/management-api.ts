@@ -130,7 +130,9 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
     database: { host: `db.${ref}.supabase.co`, version: opts.pgVersion ?? "17.4.1.054", postgres_engine: "17", release_channel: "ga" },
   });
 
-  const deploy = (slug: string, metadata: Record<string, unknown>, files: string[]): DeployedFunction => {
+  /** Bundle-only uploads wait here until the bulk update (PUT /functions) makes them live. */
+  const staged = new Map<string, DeployedFunction>();
+  const deploy = (slug: string, metadata: Record<string, unknown>, files: string[], bundleOnly: boolean): DeployedFunction => {
     const old = functions.get(slug);
     clock += 1000;
     const fn: DeployedFunction = {
@@ -147,7 +149,8 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
       ...(typeof metadata.import_map_path === "string" ? { import_map_path: metadata.import_map_path } : {}),
       files,
     };
-    functions.set(slug, fn);
+    if (bundleOnly) staged.set(slug, fn);
+    else functions.set(slug, fn);
     return fn;
   };
   const publicFn = (fn: DeployedFunction) => {
@@ -246,12 +249,19 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
         const slug = call.query.slug;
         const { metadata, files } = call.body as { metadata: Record<string, unknown>; files: string[] };
         if (!slug) return json(res, 400, { message: "slug is required" });
-        return json(res, 201, publicFn(deploy(slug, metadata, files)));
+        return json(res, 201, publicFn(deploy(slug, metadata, files, call.query.bundleOnly === "true")));
       }
       case "PUT /functions": {
-        // Bulk update after bundle-only uploads: the functions are already stored.
+        // The bulk update after bundle-only uploads makes them live.
         const body = call.body as Array<{ slug: string }>;
-        return json(res, 200, { functions: body.map((f) => publicFn(functions.get(f.slug)!)).filter(Boolean) });
+        const missing = body.filter((f) => !staged.has(f.slug) && !functions.has(f.slug)).map((f) => f.slug);
+        if (missing.length) return json(res, 404, { message: `no uploaded bundle for ${missing.join(", ")}` });
+        for (const f of body) {
+          const fn = staged.get(f.slug);
+          if (fn) functions.set(f.slug, fn);
+          staged.delete(f.slug);
+        }
+        return json(res, 200, { functions: body.map((f) => publicFn(functions.get(f.slug)!)) });
       }
     }
     const fnMatch = /^GET \/functions\/([^/]+)$/.exec(route);
@@ -287,7 +297,8 @@ export async function startStandIn(opts: { ref?: string; pgVersion?: string } = 
         body: await parseBody(req, raw),
       };
       calls.push(call);
-      if (state.failWhen?.(call)) return json(res, 500, { message: "stand-in: injected failure" });
+      // Like an API that echoes what it refused: the request (secrets included) comes back in the error.
+      if (state.failWhen?.(call)) return json(res, 500, { message: "stand-in: injected failure", request: call.body ?? null });
       api(call, res);
     })().catch((err) => json(res, 500, { message: String(err) }));
   });

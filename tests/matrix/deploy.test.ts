@@ -270,8 +270,23 @@ describe("deploy: a failure at each step stops it (exit 1) and --from resumes", 
       on: () => withClient(w.superuserUrl, (c) => c.query("alter view vault.decrypted_secrets rename to hidden_secrets")).then(() => {}),
       off: () => withClient(w.superuserUrl, (c) => c.query("alter view vault.hidden_secrets rename to decrypted_secrets")).then(() => {}),
     },
-    secrets: { on: () => void (w.standIn.failWhen = (c) => c.path === `${ref()}/secrets`), off: () => void (w.standIn.failWhen = undefined) },
-    functions: { on: () => void (w.standIn.failWhen = (c) => c.path.startsWith(`${ref()}/functions`)), off: () => void (w.standIn.failWhen = undefined) },
+    // A changed secret, and the write of it fails.
+    secrets: {
+      on: () => {
+        w.values.set("CRON_SECRET", crypto.randomBytes(32).toString("hex"));
+        fs.writeFileSync(path.join(w.dir, ".env"), envText(w.values));
+        w.standIn.failWhen = (c) => c.method === "POST" && c.path === `${ref()}/secrets`;
+      },
+      off: () => void (w.standIn.failWhen = undefined),
+    },
+    // Every function changed (a shared module), the uploads succeed, making them live fails.
+    functions: {
+      on: () => {
+        fs.appendFileSync(path.join(w.dir, "supabase/functions/_shared/env.ts"), "\n// changed by the deploy test\n");
+        w.standIn.failWhen = (c) => c.method === "PUT" && c.path === `${ref()}/functions`;
+      },
+      off: () => void (w.standIn.failWhen = undefined),
+    },
     smoke: { on: () => void (w.standIn.gatewayDown = true), off: () => void (w.standIn.gatewayDown = false) },
   };
 
@@ -302,7 +317,10 @@ describe("deploy: a failure at each step stops it (exit 1) and --from resumes", 
   it("the resumed deploys left the project complete: every function, secret and Vault row", async () => {
     const project = readGeneratedProject(w.dir);
     expect([...w.standIn.functions.keys()].sort()).toEqual(project.functions.map((f) => f.name).sort());
+    // Deployed once, then again after the shared module changed (the failed activation left version 1).
+    expect([...w.standIn.functions.values()].map((f) => f.version)).toEqual(project.functions.map(() => 2));
     expect(w.standIn.secrets.size).toBe(w.values.size);
+    for (const [name, value] of w.values) expect(w.standIn.secrets.get(name), name).toBe(value);
     expect((await vaultRows(w)).map((r) => r.name)).toEqual(["cron_secret", "project_url"]);
   });
 });
