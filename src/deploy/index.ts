@@ -51,7 +51,8 @@ export interface DeployResult {
 }
 
 const REF = /^[a-z]{20}$/;
-const SECRET_KINDS = new Set(["url", "bool", "int", "oneOf", "option", "email"]);
+/** Check kinds of plain settings (not redacted): everything else, including a variable with no check, is treated as a secret. */
+const SETTING_KINDS = new Set(["url", "bool", "int", "oneOf", "option", "email"]);
 
 function linkedRef(dir: string): string | undefined {
   try {
@@ -120,7 +121,7 @@ export async function runDeploy(dir: string, opts: DeployOptions = {}): Promise<
   const projectUrl = functionsUrl.endsWith("/functions/v1") ? functionsUrl.slice(0, -"/functions/v1".length) : `https://${ref}.supabase.co`;
 
   // Every value that is not a plain setting is hidden from everything relayed.
-  const secretValues = project.envVars.filter((v) => !SECRET_KINDS.has(v.check?.kind ?? "text")).flatMap((v) => values.values.get(v.name) ?? []);
+  const secretValues = project.envVars.filter((v) => !SETTING_KINDS.has(v.check?.kind ?? "text")).flatMap((v) => values.values.get(v.name) ?? []);
   const redact = redactor([
     ...secretValues,
     ...urlPassword(opts.dbUrl),
