@@ -15,8 +15,11 @@ import {
 } from "./options.js";
 import { didYouMean } from "./text.js";
 
-/** Subcommands (`create-video-backend <command> …`); anything else in first position is create's directory. */
-export const COMMANDS = ["verify"] as const;
+/**
+ * Subcommands (`create-video-backend <command> [dir] …`): each works on an
+ * existing project directory. Anything else in first position is create's directory.
+ */
+export const COMMANDS = ["verify", "doctor", "deploy"] as const;
 export type Command = "create" | (typeof COMMANDS)[number];
 
 export interface Args {
@@ -34,6 +37,10 @@ export interface Args {
   help: boolean;
   version: boolean;
   databaseUrl?: string;
+  /** deploy: --project-ref, --from, --db-url */
+  projectRef?: string;
+  from?: string;
+  dbUrl?: string;
 }
 
 type ParseConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"] & object;
@@ -48,6 +55,7 @@ function parseConfig(): ParseConfig {
     config[name] = s.short ? { type: "boolean", short: s.short } : { type: "boolean" };
   }
   config["database-url"] = { type: "string" };
+  for (const flag of ["project-ref", "from", "db-url"]) config[flag] = { type: "string" };
   return config;
 }
 
@@ -92,6 +100,12 @@ export function parseArgv(argv: string[]): Args {
   if (command === "create" && typeof values["database-url"] === "string") {
     throw new UsageError("--database-url belongs to the verify command: create-video-backend verify [dir] --database-url URL.");
   }
+  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  for (const flag of ["project-ref", "from", "db-url"]) {
+    if (command !== "deploy" && str(flag) !== undefined) {
+      throw new UsageError(`--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`);
+    }
+  }
   return {
     command,
     dir: rest[0],
@@ -106,5 +120,8 @@ export function parseArgv(argv: string[]): Args {
     help: flag("help"),
     version: flag("version"),
     databaseUrl: typeof values["database-url"] === "string" ? values["database-url"] : undefined,
+    projectRef: str("project-ref"),
+    from: str("from"),
+    dbUrl: str("db-url"),
   };
 }
