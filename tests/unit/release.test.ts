@@ -63,6 +63,7 @@ beforeAll(async () => {
   const packed = await execa("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], {
     cwd: ROOT,
     env: cleanEnv(),
+    extendEnv: false,
   });
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
   tarball = path.join(tmp, info!.filename);
@@ -277,6 +278,14 @@ describe.concurrent("release.yml", () => {
   it("runs on version tags only, read-only by default", () => {
     expect(head).toMatch(/^on:\n {2}push:\n {4}tags: \["v\*"\]\n\n/m);
     expect(head).toMatch(/^permissions:\n {2}contents: read\n\n/m);
+  });
+
+  it("CI and the release test on Debian as root with .ci/run itself, so they install what CI installs", () => {
+    const ci = fs.readFileSync(path.join(WORKFLOWS, "ci.yml"), "utf8");
+    for (const text of [ci, checkJob]) {
+      expect(text).toContain("image: node:20-bookworm");
+      expect(text).toContain("run: bash .ci/run");
+    }
   });
 
   it("tests with .ci/run, then packs and checks the tarball with the tag and repository", () => {
