@@ -8,6 +8,9 @@
  * an optional `## [Unreleased]` above them, and `###` subsections from a fixed
  * list in a fixed order. A malformed file is an error that names the line,
  * never a silently shorter list of changes.
+ *
+ * For upgrade: `releasesBetween(readChangelog(), manifest.version, VERSION)`
+ * gives the releases to print (formatReleases) and to put in --json as they are.
  */
 import { readFileSync } from "node:fs";
 
