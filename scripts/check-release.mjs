@@ -31,16 +31,12 @@ export const ALLOWED = [
   /^templates\/.+/,
 ];
 
-/** What it must contain to work. */
-export const REQUIRED = [
-  "package.json",
-  "README.md",
-  "LICENSE",
-  "CHANGELOG.md",
-  "bin/create-video-backend.js",
-  "dist/cli.js",
-  "templates/0-project/video-backend.json.hbs",
-];
+/**
+ * What it must contain to work. The templates are not listed: whether they
+ * ship as files or inside dist/, generating a project from the unpacked copy
+ * (below) proves they are there.
+ */
+export const REQUIRED = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/create-video-backend.js", "dist/cli.js"];
 
 /** Secrets and junk that must never ship, even inside templates/. */
 const FORBIDDEN = [/(^|\/)\.env$/, /(^|\/)\.npmrc$/, /(^|\/)node_modules\//, /\.tgz$/, /\.map$/, /(^|\/)\.DS_Store$/];
