@@ -6,7 +6,7 @@
  * - generation: the all-features project (`--yes --no-git --no-install`, every
  *   auth, store, provider and monitor) vs `create-vite <dir> --template
  *   vanilla-ts --no-interactive` (create-vite is a pinned devDependency);
- * - `--help`, with `node -e 0` as the floor no CLI can go below;
+ * - `--help`, with `node -e 0` as the floor no Node CLI can go below;
  * - peak RSS of each (the child's own maxRSS, from a preloaded probe, measured
  *   in separate runs so the probe never touches the timings).
  *
@@ -16,15 +16,15 @@
  * deletion. Targets: ratio ≤ 2.0, --help ≤ 60 ms, peak RSS ≤ 80 MiB. It
  * prints the figures and exits 0: a benchmark informs, it is not a test.
  *
- * The children run with a default Node start-up: NODE_EXTRA_CA_CERTS and
- * NODE_OPTIONS are removed for all of them alike. NODE_EXTRA_CA_CERTS makes
- * Node read and parse that CA bundle before running any code (about 40 ms per
- * process on our shared machine, where it is set for every process); the
- * floor is also measured with the inherited environment and printed, so the
- * difference is visible. CVB_BENCH_KEEP_ENV=1 keeps the environment as it is.
+ * Node's start-up depends on the environment: with NODE_EXTRA_CA_CERTS set
+ * (as on our shared machine, for every process), Node reads and parses that
+ * CA bundle before running any code, about 40 ms per process. When it (or
+ * NODE_OPTIONS) is set, every subject is measured twice in the same rounds:
+ * with the environment as it is, and with Node's default start-up (both
+ * variables removed, for every subject alike).
  *
  * Environment: CVB_BENCH_RUNS (default 20), CVB_BENCH_DIR (where projects are
- * written; default the OS temp dir), CVB_BENCH_KEEP_ENV.
+ * written; default the OS temp dir).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -65,21 +65,23 @@ const SUBJECTS = [
 ];
 
 // Both CLIs detect the package manager from this; keep it neutral and equal.
-const inherited = { ...process.env, npm_config_user_agent: "", CI: "" };
-const keepEnv = process.env.CVB_BENCH_KEEP_ENV === "1";
-const env = { ...inherited };
-if (!keepEnv) {
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
-}
-let counter = 0;
+const asIs = { ...process.env, npm_config_user_agent: "", CI: "" };
+const defaultStart = { ...asIs };
+delete defaultStart.NODE_EXTRA_CA_CERTS;
+delete defaultStart.NODE_OPTIONS;
+const startUpVars = ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"].filter((v) => process.env[v] !== undefined);
+const MODES = [
+  { key: "asIs", title: startUpVars.length ? `this machine's environment (${startUpVars.join(", ")} set)` : "this machine's environment", env: asIs },
+  ...(startUpVars.length ? [{ key: "default", title: `Node's default start-up (without ${startUpVars.join(", ")})`, env: defaultStart }] : []),
+];
 
-function runOnce(subject, { nodeArgs = [], extraEnv = {}, replaceEnv = false } = {}) {
+let counter = 0;
+function runOnce(subject, env, nodeArgs = []) {
   const dir = `p${counter++}`;
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...nodeArgs, ...subject.args(dir)], {
     cwd: work,
-    env: replaceEnv ? extraEnv : { ...env, ...extraEnv },
+    env,
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
   });
@@ -105,31 +107,27 @@ function median(values) {
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
 const loadBefore = load();
 
-const times = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
+/** times[mode][subject] = [ms…]; rss[mode][subject] = [MiB…] */
+const times = Object.fromEntries(MODES.map((m) => [m.key, Object.fromEntries(SUBJECTS.map((s) => [s.key, []]))]));
+const rss = Object.fromEntries(MODES.map((m) => [m.key, Object.fromEntries(SUBJECTS.map((s) => [s.key, []]))]));
 const files = {};
-const rss = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
 try {
   // Warm the file cache (node, the bundles, create-vite's templates) first.
   for (const s of SUBJECTS) {
-    const { dir } = runOnce(s);
-    if (s.writes) {
-      files[s.key] = countFiles(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { dir } = runOnce(s, MODES[0].env);
+    if (s.writes) files[s.key] = countFiles(dir);
   }
-  const inheritedFloor = [];
   for (let i = 0; i < RUNS; i++) {
-    for (const s of SUBJECTS) times[s.key].push(runOnce(s).ms);
-    if (!keepEnv) inheritedFloor.push(runOnce(SUBJECTS.find((s) => s.key === "node"), { extraEnv: inherited, replaceEnv: true }).ms);
+    for (const m of MODES) for (const s of SUBJECTS) times[m.key][s.key].push(runOnce(s, m.env).ms);
   }
-  times.inheritedFloor = inheritedFloor;
-  // Peak memory, in separate runs: the probe reports the child's own maxRSS at exit.
+  // Peak memory, in separate runs: the probe reports the child's own maxRSS (KiB) at exit.
   for (let i = 0; i < 5; i++) {
-    for (const s of SUBJECTS) {
-      const out = path.join(work, `rss-${s.key}-${i}.kb`);
-      const { dir } = runOnce(s, { nodeArgs: ["--require", RSS_PROBE], extraEnv: { CVB_BENCH_RSS_OUT: out } });
-      rss[s.key].push(Number(fs.readFileSync(out, "utf8")) / 1024);
-      void dir;
+    for (const m of MODES) {
+      for (const s of SUBJECTS) {
+        const out = path.join(work, `rss-${m.key}-${s.key}-${i}.kb`);
+        runOnce(s, { ...m.env, CVB_BENCH_RSS_OUT: out }, ["--require", RSS_PROBE]);
+        rss[m.key][s.key].push(Number(fs.readFileSync(out, "utf8")) / 1024);
+      }
     }
   }
 } finally {
@@ -137,33 +135,28 @@ try {
 }
 
 const fmt = (ms) => `${Math.round(ms)} ms`;
-const row = (s) => {
-  const t = times[s.key];
-  return [
-    s.label.padEnd(40),
-    fmt(median(t)).padStart(8),
-    `${fmt(Math.min(...t))}–${fmt(Math.max(...t))}`.padStart(16),
-    String(files[s.key] ?? "").padStart(7),
-    `${median(rss[s.key]).toFixed(1)} MiB`.padStart(11),
-  ].join("  ");
-};
-const ratio = median(times.ours) / median(times.vite);
-const help = median(times.help);
-const peak = Math.max(...rss.ours, ...rss.help);
 const verdict = (ok) => (ok ? "met" : "MISSED");
 
-console.log(`bench:cli — node ${process.version}, ${os.cpus().length} CPUs, ${RUNS} interleaved runs each`);
+console.log(`bench:cli — node ${process.version}, ${os.cpus().length} CPUs, ${RUNS} interleaved runs of each`);
 console.log(`load average (1/5/15 min): ${loadBefore} before, ${load()} after`);
 console.log(`projects written under ${path.dirname(work)}`);
-if (keepEnv) {
-  console.log("environment kept as it is (CVB_BENCH_KEEP_ENV=1)\n");
-} else {
-  const extra = process.env.NODE_EXTRA_CA_CERTS ? `; with this machine's NODE_EXTRA_CA_CERTS, node -e 0 takes ${fmt(median(times.inheritedFloor))}` : "";
-  console.log(`children run without NODE_EXTRA_CA_CERTS and NODE_OPTIONS${extra}\n`);
+for (const m of MODES) {
+  const t = times[m.key];
+  console.log(`\n${m.title}`);
+  console.log(`  ${"".padEnd(40)}  ${"median".padStart(8)}  ${"min–max".padStart(16)}  ${"files".padStart(5)}  ${"peak RSS".padStart(10)}`);
+  for (const s of SUBJECTS) {
+    console.log([
+      `  ${s.label.padEnd(40)}`,
+      fmt(median(t[s.key])).padStart(8),
+      `${fmt(Math.min(...t[s.key]))}–${fmt(Math.max(...t[s.key]))}`.padStart(16),
+      String(files[s.key] ?? "").padStart(5),
+      `${median(rss[m.key][s.key]).toFixed(1)} MiB`.padStart(10),
+    ].join("  "));
+  }
+  const ratio = median(t.ours) / median(t.vite);
+  const help = median(t.help);
+  const peak = Math.max(...rss[m.key].ours, ...rss[m.key].help);
+  console.log(`  generation ratio (create-video-backend / create-vite): ${ratio.toFixed(2)}   target ≤ ${TARGETS.ratio.toFixed(1)}  ${verdict(ratio <= TARGETS.ratio)}`);
+  console.log(`  --help: ${fmt(help)} (${fmt(help - median(t.node))} above node -e 0)   target ≤ ${TARGETS.helpMs} ms  ${verdict(help <= TARGETS.helpMs)}`);
+  console.log(`  peak RSS (generation, --help): ${peak.toFixed(1)} MiB   target ≤ ${TARGETS.rssMiB} MiB  ${verdict(peak <= TARGETS.rssMiB)}`);
 }
-console.log(`${"".padEnd(40)}  ${"median".padStart(8)}  ${"min–max".padStart(16)}  ${"files".padStart(7)}  ${"peak RSS".padStart(11)}`);
-for (const s of SUBJECTS) console.log(row(s));
-console.log("");
-console.log(`generation ratio (create-video-backend / create-vite): ${ratio.toFixed(2)}   target ≤ ${TARGETS.ratio.toFixed(1)}  ${verdict(ratio <= TARGETS.ratio)}`);
-console.log(`--help: ${fmt(help)}   target ≤ ${TARGETS.helpMs} ms  ${verdict(help <= TARGETS.helpMs)}`);
-console.log(`peak RSS (generation, --help): ${peak.toFixed(1)} MiB   target ≤ ${TARGETS.rssMiB} MiB  ${verdict(peak <= TARGETS.rssMiB)}`);
