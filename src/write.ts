@@ -79,26 +79,43 @@ function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
+/** How many files are written at once: enough to overlap the file system's per-file work, not more than libuv's threads can use. */
+const WRITE_CONCURRENCY = 8;
+
 /**
- * Every file, with synchronous calls (for ~150 small files far cheaper than a
- * promise round trip each), yielding to the event loop now and then so that
- * Ctrl+C is seen.
+ * Every file into the (new) staging directory: the directories first, then
+ * the files a few at a time (creating a file costs the kernel more than
+ * writing it, and parallel creates overlap). The first failure or Ctrl+C
+ * stops every writer, and nothing is still writing when this returns or throws,
+ * so the caller's clean-up leaves nothing behind.
  */
 async function writeTree(root: string, files: RenderedFile[], signal?: AbortSignal): Promise<void> {
   fs.mkdirSync(root);
   const dirs = new Set([root]);
-  for (const [i, file] of files.entries()) {
-    if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
-    checkAbort(signal);
+  const targets = files.map((file) => {
     const full = safeJoin(root, file.path);
     const dir = path.dirname(full);
     if (!dirs.has(dir)) {
       fs.mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    fs.writeFileSync(full, file.content, { flag: "wx", mode: file.mode ?? 0o644 });
-  }
-  await new Promise((resolve) => setImmediate(resolve));
+    return { full, file };
+  });
+  let next = 0;
+  let failure: unknown;
+  const writer = async () => {
+    while (failure === undefined && next < targets.length) {
+      const { full, file } = targets[next++]!;
+      try {
+        checkAbort(signal);
+        await fs.promises.writeFile(full, file.content, { flag: "wx", mode: file.mode ?? 0o644 });
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, writer));
+  if (failure !== undefined) throw failure;
   checkAbort(signal);
 }
 
