@@ -108,6 +108,27 @@ function median(values) {
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
 const loadBefore = load();
 
+/**
+ * How costly creating files is right now where the projects are written
+ * (160 small files in 20 directories). On a shared virtual disk this swings
+ * by an order of magnitude from minute to minute, and a generator that writes
+ * 14 times more files than create-vite feels it 14 times more.
+ */
+function fileCreationProbe() {
+  const dir = path.join(work, `probe-${counter++}`);
+  const started = process.hrtime.bigint();
+  fs.mkdirSync(dir);
+  for (let d = 0; d < 20; d++) {
+    fs.mkdirSync(path.join(dir, `d${d}`));
+    for (let f = 0; f < 8; f++) fs.writeFileSync(path.join(dir, `d${d}`, `f${f}`), "x".repeat(2000), { flag: "wx" });
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+const probeBefore = fileCreationProbe();
+let probeAfter = 0;
+
 /** times[mode][subject] = [ms…]; rss[mode][subject] = [MiB…] */
 const times = Object.fromEntries(MODES.map((m) => [m.key, Object.fromEntries(SUBJECTS.map((s) => [s.key, []]))]));
 const rss = Object.fromEntries(MODES.map((m) => [m.key, Object.fromEntries(SUBJECTS.map((s) => [s.key, []]))]));
@@ -142,6 +163,7 @@ try {
     }
   }
 } finally {
+  probeAfter = fileCreationProbe();
   fs.rmSync(work, { recursive: true, force: true });
 }
 
@@ -150,7 +172,7 @@ const verdict = (ok) => (ok ? "met" : "MISSED");
 
 console.log(`bench:cli — node ${process.version}, ${os.cpus().length} CPUs, ${RUNS} interleaved runs of each`);
 console.log(`load average (1/5/15 min): ${loadBefore} before, ${load()} after`);
-console.log(`projects written under ${path.dirname(work)}`);
+console.log(`projects written under ${path.dirname(work)}; creating 160 files there took ${fmt(probeBefore)} before, ${fmt(probeAfter)} after`);
 for (const m of MODES) {
   const t = times[m.key];
   console.log(`\n${m.title}`);

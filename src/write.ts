@@ -91,16 +91,13 @@ const WRITE_CONCURRENCY = 8;
  */
 async function writeTree(root: string, files: RenderedFile[], signal?: AbortSignal): Promise<void> {
   fs.mkdirSync(root);
-  const dirs = new Set([root]);
-  const targets = files.map((file) => {
-    const full = safeJoin(root, file.path);
-    const dir = path.dirname(full);
-    if (!dirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      dirs.add(dir);
-    }
-    return { full, file };
-  });
+  const targets = files.map((file) => ({ full: safeJoin(root, file.path), file }));
+  // Every directory once, parents before children, one mkdir each.
+  const dirs = new Set<string>();
+  for (const { full } of targets) {
+    for (let dir = path.dirname(full); dir !== root && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
+  }
+  for (const dir of [...dirs].sort((a, b) => a.length - b.length)) fs.mkdirSync(dir);
   let next = 0;
   let failure: unknown;
   const writer = async () => {
