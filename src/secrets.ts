@@ -42,9 +42,13 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "APPLE_BUNDLE_ID", description: "iOS bundle id the App Store transactions must carry", example: "", when: ["appleIap"] },
   { name: "APPLE_ALLOW_SANDBOX", description: "true to also credit Sandbox transactions (TestFlight, App Review) in production", example: "false", when: ["appleIap"] },
   { name: "APPLE_ENVIRONMENT", description: "App Store environment accepted: Production or Sandbox", example: "Production", when: ["appleIap"] },
+  { name: "APPLE_ALLOW_UNBOUND_PURCHASES", description: "true to also credit App Store transactions without an appAccountToken (they go to whoever sends them first)", example: "false", when: ["appleIap"] },
+  // Optional (left empty in .env.example): empty skips the appAppleId check.
+  { name: "APPLE_APP_APPLE_ID", description: "the app's numeric Apple ID (App Store Connect › App Information); when set, Production notifications must carry it", example: "", when: ["appleIap"] },
   { name: "GOOGLE_SERVICE_ACCOUNT_JSON", description: "Play Console service account key (JSON) for the Android Publisher API", example: "", when: ["googleIap"] },
   { name: "GOOGLE_PLAY_PACKAGE_NAME", description: "Android application id", example: "", when: ["googleIap"] },
   { name: "GOOGLE_ALLOW_TEST_PURCHASES", description: "true to credit Play license-tester purchases", example: "false", when: ["googleIap"] },
+  { name: "GOOGLE_ALLOW_UNBOUND_PURCHASES", description: "true to also credit Play purchases without an obfuscatedAccountId (they go to whoever sends them first)", example: "false", when: ["googleIap"] },
   { name: "GOOGLE_PUBSUB_AUDIENCE", description: "audience of the Pub/Sub push OIDC token", example: "", when: ["googleIap"] },
   { name: "GOOGLE_PUBSUB_SERVICE_ACCOUNT", description: "service account email Pub/Sub signs push requests as", example: "", when: ["googleIap"] },
   { name: "GOOGLE_OAUTH_TOKEN_URL", description: "Google OAuth token endpoint", example: "https://oauth2.googleapis.com/token", when: ["googleIap"], baseUrl: true },

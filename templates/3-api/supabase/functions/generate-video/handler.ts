@@ -1,7 +1,8 @@
 /**
  * POST /generate-video: charge credits, create the job, hand it to the provider.
  *
- * 1. Verify the caller and the request (401 / 400 / 404) before any charge.
+ * 1. Verify the caller, their rate limit (429 rate_limited) and the request
+ *    (401 / 400 / 404) before any charge.
  * 2. `create_video_job` charges and inserts the job atomically. The same
  *    Idempotency-Key with the same input returns the existing job and charges
  *    nothing (402 / 404 / 409 / 429 come from here).
@@ -31,6 +32,7 @@ import {
 } from "../_shared/jobs.ts";
 import { logger, tag } from "../_shared/log.ts";
 import { providerOf } from "../_shared/providers/registry.ts";
+import { enforceRateLimit, type RateLimits } from "../_shared/rate_limit.ts";
 
 export interface GenerateVideoDeps extends JobDeps {
   auth: Auth;
@@ -38,6 +40,8 @@ export interface GenerateVideoDeps extends JobDeps {
   functionsUrl: string;
   submit: SubmitSettings;
   health: SubmissionHealth;
+  /** Per-user request limit (429 rate_limited), checked before anything else. */
+  limits: RateLimits;
 }
 
 const STATUS_OF: Record<DbErrorCode, number> = {
@@ -48,6 +52,7 @@ const STATUS_OF: Record<DbErrorCode, number> = {
   job_not_found: 404,
   product_not_found: 404,
   transaction_already_claimed: 409,
+  transaction_revoked: 409,
   user_not_found: 401,
   invalid_request: 400,
 };
@@ -78,6 +83,7 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       requireMethod(req, "POST");
       const caller = await authenticate(req, deps.auth);
       tag("user_id", caller.userId);
+      await enforceRateLimit(deps.limits, caller.userId, "generate-video");
       const idempotencyKey = idempotencyKeyOf(req);
       const body = await readJsonObject(req);
       const modelId = modelIdOf(body);

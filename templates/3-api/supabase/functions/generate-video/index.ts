@@ -6,6 +6,7 @@ import { providersFromEnv } from "../_shared/providers/registry.ts";
 import { adminClient, functionsUrl } from "../_shared/supabase.ts";
 import { supabaseDb } from "../_shared/db.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
+import { supabaseRateLimits } from "../_shared/rate_limit.ts";
 import { generateVideoHandler } from "./handler.ts";
 
 const admin = adminClient();
@@ -28,5 +29,6 @@ serve(
       backoffMs: 300,
     },
     health: new SubmissionHealth(alerts, now),
+    limits: supabaseRateLimits(admin),
   }),
 );
