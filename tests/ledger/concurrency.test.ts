@@ -219,7 +219,7 @@ describe("job completion races", () => {
     expect(reapResults.every((r) => r.ok)).toBe(true);
     const reaped = reapResults.reduce((s, r) => s + (r.ok ? (r.value.rows[0].n as number) : 0), 0);
     const { rows } = await admin.query(
-      `select count(*) filter (where error like 'timed_out:%')::int as by_reaper,
+      `select count(*) filter (where error_code = 'timed_out')::int as by_reaper,
               count(*) filter (where error = 'provider failed')::int as by_fail,
               (select count(*)::int from public.quota_log where reason = 'refund' and job_id = any($1)) as refunds
        from public.video_jobs where id = any($1)`,

@@ -326,7 +326,14 @@ async function runSequence(seed: number): Promise<{ steps: number; bursts: numbe
     if (op.name.startsWith("age(")) {
       const id = op.name.slice(4, -1);
       const j = [...m.jobs.values()].find((x) => x.id.endsWith(id));
-      if (j) await admin.query("update public.video_jobs set created_at = now() - interval '2 hours' where id = $1", [j.id]);
+      // Two hours pass, and the provider, asked just now, says the job still
+      // runs: the reaper may take it (reap_stuck_jobs asks first).
+      if (j) {
+        await admin.query(
+          "update public.video_jobs set created_at = now() - interval '2 hours', last_polled_at = now(), last_poll_state = 'processing' where id = $1",
+          [j.id],
+        );
+      }
     }
     // A burst sends the same request several times at once; it must act once.
     const results = await Promise.all(Array.from({ length: burst }, () => outcome(op.run(svc))));
