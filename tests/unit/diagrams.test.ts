@@ -192,10 +192,20 @@ describe("generated diagrams", () => {
       const has = project.has;
       const problems: string[] = [];
       // Every diagram of every generated Markdown file parses and names only what exists.
+      let parseFailed = false;
       for (const doc of files.filter((f) => f.path.endsWith(".md")).map((f) => f.path)) {
-        (await diagramsOf(files, doc)).forEach(({ parsed }, i) => {
-          for (const p of checkDiagram(parsed, project)) problems.push(`${doc} diagram ${i + 1}: ${p}`);
-        });
+        try {
+          (await diagramsOf(files, doc)).forEach(({ parsed }, i) => {
+            for (const p of checkDiagram(parsed, project)) problems.push(`${doc} diagram ${i + 1}: ${p}`);
+          });
+        } catch (error) {
+          problems.push(`${doc}: Mermaid cannot parse a diagram: ${(error as Error).message}`);
+          parseFailed = true;
+        }
+      }
+      if (parseFailed) {
+        failures.push(`${flagsOf(c)}\n  ${problems.join("\n  ")}`);
+        continue;
       }
       const arch = await diagramsOf(files, "docs/ARCHITECTURE.md");
       const security = await diagramsOf(files, "docs/SECURITY.md");
