@@ -26,7 +26,7 @@ import { buildContext, FUNCTIONS, LAYERS } from "../../src/plan.js";
 import { render, type RenderedFile, TEMPLATES_DIR } from "../../src/render.js";
 import { checkDiagram, codeNames, type Project } from "./diagram-check.js";
 import { mermaidBlocks, type Parsed, parseMermaid } from "./mermaid.js";
-import { schemaOf } from "./schema.js";
+import { type Schema, schemaOf } from "./schema.js";
 
 // Compile each template source once per test file instead of once per render.
 vi.mock("handlebars", async (importOriginal) => {
@@ -111,7 +111,8 @@ function renderWith(c: Lists, templatesDir: string): RenderedFile[] {
   return render(buildContext("video-app", optionsOf(c), GENERATOR, BASE), BASE, templatesDir);
 }
 
-function projectOf(c: Lists, files: RenderedFile[]): Project {
+/** The project's facts, and a key equal for projects with the same facts. */
+function projectOf(c: Lists, files: RenderedFile[]): Project & { key: string } {
   const ctx = buildContext("video-app", optionsOf(c), GENERATOR, BASE);
   const edgeFunctions = new Set(
     files.map((f) => /^supabase\/functions\/([^/_][^/]*)\/index\.ts$/.exec(f.path)?.[1]).filter((n): n is string =>
@@ -121,7 +122,28 @@ function projectOf(c: Lists, files: RenderedFile[]): Project {
   const migrations = files.filter((f) => f.path.startsWith("supabase/migrations/"))
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => f.content);
-  return { edgeFunctions, schema: schemaOf(migrations), has: ctx.has };
+  // Many combinations share their migrations: read each distinct set once.
+  const sql = migrations.join("\0");
+  let schema = schemas.get(sql);
+  if (!schema) {
+    schema = { id: schemas.size, schema: schemaOf(migrations) };
+    schemas.set(sql, schema);
+  }
+  const key = `${schema.id}|${[...edgeFunctions].sort().join()}|${JSON.stringify(ctx.has)}`;
+  return { edgeFunctions, schema: schema.schema, has: ctx.has, key };
+}
+const schemas = new Map<string, { id: number; schema: Schema }>();
+
+/** checkDiagram is a pure function of the diagram and the project's facts: each pair is checked once. */
+const checks = new Map<string, string[]>();
+function checked(code: string, parsed: Parsed, project: Project & { key: string }): string[] {
+  const key = `${project.key}\0${code}`;
+  let problems = checks.get(key);
+  if (!problems) {
+    problems = checkDiagram(parsed, project);
+    checks.set(key, problems);
+  }
+  return problems;
 }
 
 const parsedCache = new Map<string, Promise<Parsed>>();
@@ -195,8 +217,8 @@ describe("generated diagrams", () => {
       let parseFailed = false;
       for (const doc of files.filter((f) => f.path.endsWith(".md")).map((f) => f.path)) {
         try {
-          (await diagramsOf(files, doc)).forEach(({ parsed }, i) => {
-            for (const p of checkDiagram(parsed, project)) problems.push(`${doc} diagram ${i + 1}: ${p}`);
+          (await diagramsOf(files, doc)).forEach(({ code, parsed }, i) => {
+            for (const p of checked(code, parsed, project)) problems.push(`${doc} diagram ${i + 1}: ${p}`);
           });
         } catch (error) {
           problems.push(`${doc}: Mermaid cannot parse a diagram: ${(error as Error).message}`);
