@@ -12,6 +12,7 @@
  */
 import path from "node:path";
 import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
+import { checkContract, checkOpenApi, hasContract, recordFile } from "./contract.js";
 import { checkExposure } from "./exposure.js";
 import { createPgtap, installPgtapFiles, runTestFiles } from "./pgtap.js";
 import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres, withClient } from "./postgres.js";
@@ -86,6 +87,12 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
       : undefined;
   // Never leave a rejected promise unobserved if the SQL part throws.
   denoStatic?.catch(() => undefined);
+  // The apps' contract (contract.ts): the document now, the recorded answers after deno test.
+  const contract = functionsDir && denoBin && hasContract(functionsDir) ? recordFile() : undefined;
+  const openapi = contract
+    ? timed("openapi", () => checkOpenApi({ projectDir, functionsDir: functionsDir!, deno: denoBin! }))
+    : undefined;
+  openapi?.catch(() => undefined);
 
   let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
   let superuserUrl = databaseUrl;
@@ -127,17 +134,31 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
     if (!functionsDir) {
       record({ name: "deno", status: "fail", ms: 0, detail: "supabase/functions not found" });
     } else if (!denoBin) {
-      for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
-        record({ name, status: "missing", ms: 0, detail: DENO_HINT });
-      }
+      const names = ["deno check", "deno lint", "deno fmt", "deno test"];
+      if (hasContract(functionsDir)) names.splice(3, 0, "openapi"), names.push("contract");
+      for (const name of names) record({ name, status: "missing", ms: 0, detail: DENO_HINT });
     } else {
       for (const c of (await denoStatic) ?? []) record(c);
-      await step("deno test", async () => {
+      if (openapi) record(await openapi);
+      const tests = await step("deno test", async () => {
         if (!testDatabase) return fail("not run: no database was migrated (see db push above)");
-        return denoTest({ bin: denoBin!, functionsDir, env: { DATABASE_URL: testDatabase.postgresUrl } });
+        return denoTest({
+          bin: denoBin!,
+          functionsDir,
+          env: { DATABASE_URL: testDatabase.postgresUrl, ...(contract ? { CONTRACT_RECORD: contract.file } : {}) },
+          ...(contract ? { allowWrite: [contract.file] } : {}),
+        });
       });
+      if (contract && testDatabase) {
+        await step("contract", async () => {
+          const outcome = checkContract(functionsDir, contract.file);
+          // Failed tests record only part of the answers: say so rather than blame coverage.
+          return tests.status === "fail" && outcome.status === "pass" ? { ...outcome, detail: `${outcome.detail} (deno test failed: partial)` } : outcome;
+        });
+      }
     }
   } finally {
+    contract?.dispose();
     if (server) await server.stop().catch(() => undefined);
     else if (superuserUrl) {
       for (const db of databases) await dropDatabase(superuserUrl, db.database).catch(() => undefined);
