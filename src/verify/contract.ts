@@ -56,13 +56,17 @@ export function refreshCommand(projectDir: string): string {
   return pm === "npm" || pm === "bun" ? `${pm} run openapi` : `${pm} openapi`;
 }
 
-/** OpenAPI 3.1's schema, compiled from the bundled JSON (the package would read it from disk). */
+let validator31: Validator | undefined;
+
+/** OpenAPI 3.1's schema, compiled once from the bundled JSON (the package would read it from disk). */
 function openApiValidator(): Validator {
+  if (validator31) return validator31;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat("media-range", true);
   const validator = new Validator();
   (validator as unknown as { ajvValidators: Record<string, unknown> }).ajvValidators["3.1"] = ajv.compile(openApi31Schema);
+  validator31 = validator;
   return validator;
 }
 
@@ -129,6 +133,43 @@ export interface OpenApiRun {
   deno: string;
 }
 
+/**
+ * What is wrong with `document`: not valid OpenAPI 3.1, a schema that is not
+ * valid JSON Schema 2020-12, an example that does not match its schema.
+ */
+export async function documentProblems(document: Json): Promise<string[]> {
+  const problems: string[] = [];
+  const valid = await openApiValidator().validate(structuredClone(document));
+  if (!valid.valid) {
+    const errors = typeof valid.errors === "string" ? [valid.errors] : (valid.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message}`);
+    problems.push(`not a valid OpenAPI 3.1 document:\n${errors.map((e) => `  ${e}`).join("\n")}`);
+  } else {
+    const ajv = schemaAjv(document);
+    for (const s of schemasOf(document)) {
+      if (!ajv.validateSchema(s.schema as Json)) {
+        problems.push(`${s.at}: not a valid JSON Schema 2020-12: ${ajv.errorsText(ajv.errors)}`);
+        continue;
+      }
+      let validate: ValidateFunction | undefined;
+      try {
+        validate = ajv.getSchema(`openapi.json#${s.pointer}`);
+      } catch (err) {
+        problems.push(`${s.at}: the schema cannot be compiled: ${(err as Error).message}`);
+        continue;
+      }
+      if (!validate) {
+        problems.push(`${s.at}: the schema cannot be compiled`);
+        continue;
+      }
+      for (const example of s.examples) {
+        if (!validate(example)) problems.push(`${s.at}: an example does not match the schema: ${describeErrors(validate.errors)}`);
+      }
+    }
+  }
+
+  return problems;
+}
+
 /** The `openapi` check: valid, schemas and examples sound, fresh. */
 export async function checkOpenApi(run: OpenApiRun): Promise<Outcome> {
   const file = path.join(run.functionsDir, OPENAPI_JSON);
@@ -153,26 +194,7 @@ export async function checkOpenApi(run: OpenApiRun): Promise<Outcome> {
     : undefined;
   printed?.catch(() => undefined);
 
-  const problems: string[] = [];
-  const valid = await openApiValidator().validate(structuredClone(document));
-  if (!valid.valid) {
-    const errors = typeof valid.errors === "string" ? [valid.errors] : (valid.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message}`);
-    problems.push(`not a valid OpenAPI 3.1 document:\n${errors.map((e) => `  ${e}`).join("\n")}`);
-  } else {
-    const ajv = schemaAjv(document);
-    for (const s of schemasOf(document)) {
-      if (!ajv.validateSchema(s.schema as Json)) {
-        problems.push(`${s.at}: not a valid JSON Schema 2020-12: ${ajv.errorsText(ajv.errors)}`);
-        continue;
-      }
-      if (s.examples.length === 0) continue;
-      const validate = ajv.getSchema(`openapi.json#${s.pointer}`);
-      if (!validate) continue;
-      for (const example of s.examples) {
-        if (!validate(example)) problems.push(`${s.at}: an example does not match the schema: ${describeErrors(validate.errors)}`);
-      }
-    }
-  }
+  const problems = await documentProblems(document);
 
   if (!printed) {
     problems.push(`supabase/functions/${OPENAPI_SCRIPT} is missing, so openapi.json cannot be proven fresh`);
@@ -230,7 +252,15 @@ export function checkContract(functionsDir: string, file: string): Outcome {
   const ajv = schemaAjv(document);
   const compiled = new Map<string, ValidateFunction | undefined>();
   const validator = (pointer: string) => {
-    if (!compiled.has(pointer)) compiled.set(pointer, ajv.getSchema(`openapi.json#${pointer}`));
+    if (!compiled.has(pointer)) {
+      let validate: ValidateFunction | undefined;
+      try {
+        validate = ajv.getSchema(`openapi.json#${pointer}`);
+      } catch {
+        validate = undefined;
+      }
+      compiled.set(pointer, validate);
+    }
     return compiled.get(pointer);
   };
 

@@ -59,7 +59,9 @@ describe("verify on fixture projects", () => {
       "deno check",
       "deno lint",
       "deno fmt",
+      "openapi",
       "deno test",
+      "contract",
     ]);
     expect(result.checks.every((c) => c.status === "pass"), output).toBe(true);
     expect(output).toMatch(/verify passed/);
@@ -86,7 +88,7 @@ describe("verify on fixture projects", () => {
     expect(result.ok).toBe(false);
     const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
     expect(byName["[2026] db push"]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D supabase/) });
-    for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
+    for (const name of ["deno check", "deno lint", "deno fmt", "openapi", "deno test", "contract"]) {
       expect(byName[name]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D deno/) });
     }
     expect(result.checks.filter((c) => c.status === "pass").map((c) => c.name)).toEqual(["postgres", "[2026] platform"]);
@@ -157,5 +159,37 @@ describe("verify on fixture projects", () => {
     expect(fmt.status).toBe("fail");
     expect(fmt.detail).toMatch(/not formatted[^\n]*\n\s+supabase\/functions\/hello\/handler.ts/);
     expect(byName("deno check").status).toBe("pass");
+  });
+
+  it("fails a handler that answers a field its contract does not declare, naming endpoint, field and test", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("undeclared-field", ["2026"]);
+    expect(result.ok).toBe(false);
+    const contract = byName("contract");
+    expect(contract.status).toBe("fail");
+    expect(contract.detail).toMatch(/hello GET answered 200: the body does not match openapi.json: \(body\) has the undeclared field "debug"/);
+    expect(contract.detail).toContain("at tests/hello-test.ts");
+    // The tests themselves pass: only the contract catches it.
+    expect(byName("deno test").status).toBe("pass");
+    expect(byName("openapi").status).toBe("pass");
+  });
+
+  it("fails a handler that answers a status its contract does not declare, naming endpoint and status", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("undeclared-status", ["2026"]);
+    expect(result.ok).toBe(false);
+    const contract = byName("contract");
+    expect(contract.status).toBe("fail");
+    expect(contract.detail).toMatch(/hello GET answered 201: status 201 is not declared for GET \/hello \(declared: 200\)/);
+    expect(byName("deno test").status).toBe("pass");
+  });
+
+  it("fails a stale openapi.json, naming the command that refreshes it", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("stale-openapi", ["2026"]);
+    expect(result.ok).toBe(false);
+    const openapi = byName("openapi");
+    expect(openapi.status).toBe("fail");
+    expect(openapi.detail).toMatch(/supabase\/functions\/openapi.json is stale/);
+    expect(openapi.detail).toContain("Run `npm run openapi`");
+    expect(openapi.detail).toMatch(/- "description": "A greeting, as it was documented before."/);
+    expect(byName("contract").status).toBe("pass");
   });
 });
