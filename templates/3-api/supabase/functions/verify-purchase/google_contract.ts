@@ -5,7 +5,7 @@ import type { StoreContract } from "./contract.ts";
 export const GooglePurchaseBody = z.object({
   store: z.literal("google"),
   product_id: z.string({ error: "product_id must be a Play product id" })
-    .regex(/^[a-z0-9._]{1,150}$/i, { error: "product_id must be a Play product id" })
+    .regex(/^[A-Za-z0-9._]{1,150}$/, { error: "product_id must be a Play product id" })
     .describe("The Play product id of the credit pack."),
   purchase_token: z.string({ error: "purchase_token must be a Play purchase token" })
     .regex(/^[A-Za-z0-9._:-]{8,512}$/, { error: "purchase_token must be a Play purchase token" })
