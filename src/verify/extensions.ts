@@ -99,52 +99,77 @@ language sql stable set search_path = '' as $$
               else pg_catalog.current_setting('role') end
 $$;
 
--- One field of a cron expression: a comma list of *, n, n-m, each with an
--- optional /step (n/step alone is refused, as by pg_cron's parser).
+-- One field of a cron expression, read as pg_cron's (Vixie cron's) parser
+-- reads it: a comma list of items, each * or n or n-m, optionally /step (n/step
+-- alone is refused); numbers within the field's bounds; names (jan, mon) where
+-- the field has them. Like that parser, it stops at the first character that
+-- cannot continue the list and ignores the rest of the field ('1-2-3' is 1-2).
 create function cron._field_is_valid(p_field text, p_low integer, p_high integer, p_names text[])
 returns boolean
 language plpgsql immutable set search_path = '' as $$
 declare
-  v_item text;
-  v_part text[];
+  v_rest text := p_field;
+  v_token text[];
   v_from integer;
   v_to integer;
+  v_step integer;
 begin
-  foreach v_item in array pg_catalog.string_to_array(p_field, ',') loop
-    v_part := pg_catalog.regexp_match(v_item, '^(\*|[0-9]{1,6}|[a-z]{3})(?:-([0-9]{1,6}|[a-z]{3}))?(?:/([0-9]{1,6}))?$', 'i');
-    if v_part is null then
-      return false;
-    end if;
-    if v_part[1] operator(pg_catalog.=) '*' then
-      if v_part[2] is not null then
-        return false;
-      end if;
+  loop
+    if pg_catalog.left(v_rest, 1) operator(pg_catalog.=) '*' then
+      v_from := p_low;
+      v_to := p_high;
+      v_rest := pg_catalog.substr(v_rest, 2);
     else
-      v_from := cron._field_value(v_part[1], p_low, p_names);
-      v_to := coalesce(cron._field_value(v_part[2], p_low, p_names), v_from);
-      if v_from is null or v_to is null or v_from < p_low or v_to > p_high or v_from > v_to
-         or (v_part[2] is null and v_part[3] is not null) then
+      v_token := pg_catalog.regexp_match(v_rest, '^([a-z0-9]+)(.*)$', 'i');
+      v_from := cron._field_value(v_token[1], p_low, p_names);
+      if v_from is null then
         return false;
       end if;
+      v_rest := v_token[2];
+      if pg_catalog.left(v_rest, 1) operator(pg_catalog.=) '-' then
+        v_token := pg_catalog.regexp_match(pg_catalog.substr(v_rest, 2), '^([a-z0-9]+)(.*)$', 'i');
+        v_to := cron._field_value(v_token[1], p_low, p_names);
+        if v_to is null then
+          return false;
+        end if;
+        v_rest := v_token[2];
+      elsif pg_catalog.left(v_rest, 1) operator(pg_catalog.=) '/' then
+        return false;
+      else
+        v_to := v_from;
+      end if;
     end if;
-    if v_part[3] is not null and v_part[3]::integer < 1 then
+    v_step := 1;
+    if pg_catalog.left(v_rest, 1) operator(pg_catalog.=) '/' then
+      v_token := pg_catalog.regexp_match(pg_catalog.substr(v_rest, 2), '^([0-9]{1,9})(.*)$');
+      if v_token is null then
+        return false;
+      end if;
+      v_step := v_token[1]::integer;
+      v_rest := v_token[2];
+    end if;
+    if v_from < p_low or v_from > p_high or v_to < p_low or v_to > p_high or v_step < 1 or v_step > p_high then
       return false;
     end if;
+    if pg_catalog.left(v_rest, 1) operator(pg_catalog.<>) ',' then
+      return true;
+    end if;
+    v_rest := pg_catalog.substr(v_rest, 2);
   end loop;
-  return true;
 end
 $$;
 
+-- A number, or the position of a name in the field's names (+ the field's low bound).
 create function cron._field_value(p_token text, p_low integer, p_names text[])
 returns integer
 language sql immutable set search_path = '' as $$
-  select case
-    when p_token ~ '^[0-9]+$' then p_token::integer
-    else (select (n.i - 1 + p_low)::integer
-          from pg_catalog.unnest(p_names) with ordinality as n (name, i)
-          where pg_catalog.lower(n.name) operator(pg_catalog.=) pg_catalog.lower(p_token)
-          limit 1)
-  end
+  select coalesce(
+    (select (n.i - 1 + p_low)::integer
+     from pg_catalog.unnest(p_names) with ordinality as n (name, i)
+     where pg_catalog.lower(n.name) operator(pg_catalog.=) pg_catalog.lower(p_token)
+     order by n.i limit 1),
+    case when p_token ~ '^[0-9]{1,9}$' then p_token::integer end
+  )
 $$;
 
 -- pg_cron's schedule syntax: five cron fields (day of month may be $, the
