@@ -32,6 +32,7 @@ import { fail, missing, type Outcome, pass } from "./report.js";
 export const SCHEDULE_SECRETS = { projectUrl: "project_url", cronSecret: "cron_secret" } as const;
 const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 150_000;
+const JOB_TIMEOUT_MS = 60_000;
 
 export interface ScheduleTarget {
   /** The migrated database, as the superuser. */
@@ -254,6 +255,8 @@ async function runAsCron(
       ? (await c.query<{ id: string }>("select coalesce(max(id), 0)::text as id from net.http_request_queue")).rows[0]!.id
       : "0";
     await c.query(`set local session authorization ${quoteIdent(job.username)}`);
+    // A job that hangs fails the check instead of hanging verify.
+    await c.query(`set local statement_timeout = ${JOB_TIMEOUT_MS}`);
     try {
       await c.query(job.command);
     } catch (err) {
