@@ -5,7 +5,10 @@
  *
  *   const pg = await startPostgres({ pgMajor: 17 });
  *   //   pg.superuserUrl  postgresql://supabase_admin:…@127.0.0.1:<port>/postgres?sslmode=disable
- *   //   pg.port, pg.pgMajor (the major actually running), pg.shareDir, pg.note
+ *   //   pg.port, pg.pgMajor (the major actually running), pg.shareDir, pg.note,
+ *   //   pg.pgCron ("real" | "emulated" | "none")
+ *   //   options: extensions: false (a plain server, no pg_cron/pg_net/Vault),
+ *   //            cronDatabase: "name" (the real pg_cron's one database, PG 15)
  *   const db = await preparePlatform(pg.superuserUrl, { regime: "2026" });
  *   //   db.postgresUrl   as role `postgres` (NOT a superuser, as on Supabase), ?sslmode=disable
  *   //   db.superuserUrl  same database, as the superuser
@@ -18,6 +21,10 @@
  * (Debian/Ubuntu /usr/lib/postgresql/15) is used when installed, else PG 17 with
  * a `note`. Run as root, the server runs as OS user `postgres` (PostgreSQL
  * refuses root), so the temp dir is handed to that user.
+ *
+ * Each server runs from a private install (`overlayInstall`) whose
+ * share/extension holds the platform's extensions (extensions.ts) and pgTAP,
+ * so nothing is ever written into the PostgreSQL installation itself.
  */
 import { type ChildProcess, spawn, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
