@@ -156,7 +156,7 @@ describe("verify on fixture projects", () => {
       const schedules = byName(`[${regime}] schedules`);
       expect(schedules.status).toBe("fail");
       expect(schedules.detail).toMatch(
-        /job call-hello \(\*\/10 \* \* \* \*\) \(scheduled in supabase\/migrations\/20260101000100_schedules.sql\): its command fails: 42703 column "decrypted_secrte" does not exist \(line \d+ of the command\)/,
+        /job call-hello \(\*\/10 \* \* \* \*\) \(scheduled in supabase\/migrations\/20260101000050_schedules.sql\): its command fails: 42703 column "decrypted_secrte" does not exist \(line \d+ of the command\)/,
       );
       // The other job is fine and not blamed.
       expect(schedules.detail).not.toContain("forget-old-notes");
