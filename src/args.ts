@@ -15,7 +15,7 @@ import {
 } from "./options.js";
 
 export interface Args {
-  command: "create" | "verify";
+  command: "create" | "verify" | "doctor" | "deploy";
   dir?: string;
   /** Choices given on the command line; the rest comes from --yes or the prompts. */
   lists: Partial<Pick<Options, ListChoiceKey>>;
@@ -29,7 +29,14 @@ export interface Args {
   help: boolean;
   version: boolean;
   databaseUrl?: string;
+  /** deploy: --project-ref, --from, --db-url */
+  projectRef?: string;
+  from?: string;
+  dbUrl?: string;
 }
+
+/** Commands that take a project directory rather than creating one. */
+const PROJECT_COMMANDS = ["verify", "doctor", "deploy"] as const;
 
 type ParseConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"] & object;
 
@@ -43,6 +50,7 @@ function parseConfig(): ParseConfig {
     config[name] = s.short ? { type: "boolean", short: s.short } : { type: "boolean" };
   }
   config["database-url"] = { type: "string" };
+  for (const flag of ["project-ref", "from", "db-url"]) config[flag] = { type: "string" };
   return config;
 }
 
@@ -54,8 +62,9 @@ export function parseArgv(argv: string[]): Args {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, ".")} Run with --help to see every flag.`);
   }
   const { values, positionals } = parsed;
-  const command = positionals[0] === "verify" ? "verify" : "create";
-  const rest = command === "verify" ? positionals.slice(1) : positionals;
+  const first = positionals[0] as (typeof PROJECT_COMMANDS)[number] | undefined;
+  const command: Args["command"] = first && PROJECT_COMMANDS.includes(first) ? first : "create";
+  const rest = command === "create" ? positionals : positionals.slice(1);
   if (rest.length > 1) {
     throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.`);
   }
@@ -73,6 +82,12 @@ export function parseArgv(argv: string[]): Args {
   if (command === "create" && typeof values["database-url"] === "string") {
     throw new UsageError("--database-url belongs to the verify command: create-video-backend verify [dir] --database-url URL.");
   }
+  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  for (const flag of ["project-ref", "from", "db-url"]) {
+    if (command !== "deploy" && str(flag) !== undefined) {
+      throw new UsageError(`--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`);
+    }
+  }
   return {
     command,
     dir: rest[0],
@@ -87,5 +102,8 @@ export function parseArgv(argv: string[]): Args {
     help: flag("help"),
     version: flag("version"),
     databaseUrl: typeof values["database-url"] === "string" ? values["database-url"] : undefined,
+    projectRef: str("project-ref"),
+    from: str("from"),
+    dbUrl: str("db-url"),
   };
 }

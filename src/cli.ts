@@ -44,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.command === "verify") return verifyCommand(args);
+  if (args.command === "doctor" || args.command === "deploy") {
+    const { dayTwoCommand } = await import("./deploy/command.js");
+    return dayTwoCommand(args).catch((error: unknown) => reportFailure(error, false));
+  }
   return createCommand(args);
 }
 

@@ -23,6 +23,9 @@ Usage
   npm create video-backend@latest [dir] -- [flags]
   create-video-backend [dir] [flags]
   create-video-backend verify [dir] [--database-url URL]   Docker-free proof of a generated project
+  create-video-backend doctor [dir]                        are the secrets in .env present and well-formed?
+  create-video-backend deploy [dir] [--project-ref REF] [--dry-run] [--from STEP] [--db-url URL]
+      go live with the Supabase CLI: doctor, link, config, db, vault, secrets, functions, smoke
 
 Flags
 ${flags}

@@ -133,9 +133,14 @@ export function buildContext(
     reproduce: reproduceCommand(projectName, options),
     pm: pmCommands(options.pm),
     layers: LAYERS,
-    envVars: ENV_VARS.filter((v) => enabled(v.when, has)),
+    envVars: ENV_VARS.filter((v) => enabled(v.when, has)).map((v) => withOptionExample(v, options)),
     tools: TOOLS,
   };
+}
+
+/** Ids given at generation (bundle id, Android package) are prefilled in .env.example. */
+function withOptionExample(v: EnvVar, options: Options): EnvVar {
+  return v.check?.kind === "option" ? { ...v, example: String(options[v.check.option]) } : v;
 }
 
 /** The clock the generator writes: SOURCE_DATE_EPOCH (seconds) when set, else now. */

@@ -168,6 +168,38 @@ describe("store transactions under concurrency", () => {
   });
 });
 
+describe("refunds racing credits", () => {
+  it("a credit and a refund of one transaction raced end credited-then-revoked or never credited", async () => {
+    await fx.product("race.pack.40", "apple", 40);
+    const user = await fx.user();
+    const orders = { creditedFirst: 0, revokedFirst: 0 };
+    for (let round = 0; round < 40; round++) {
+      const txn = `credit-revoke-race-${round}`;
+      const [credit, revoke] = await Promise.all([
+        settle(svc.query("select public.credit_purchase($1, 'apple', $2, 'race.pack.40') as b", [user, txn])),
+        settle(svc.query("select public.revoke_purchase('apple', $1) as b", [txn])),
+      ]);
+      expect(revoke.ok).toBe(true);
+      const { rows } = await admin.query(
+        `select (select status from public.iap_transactions where store = 'apple' and transaction_id = $1) as status,
+                exists (select 1 from private.iap_revocations where store = 'apple' and transaction_id = $1) as tombstone`,
+        [txn],
+      );
+      if (credit.ok) {
+        expect(rows[0]).toEqual({ status: "revoked", tombstone: false });
+        orders.creditedFirst++;
+      } else {
+        expect(credit.code).toBe("transaction_revoked");
+        expect(rows[0]).toEqual({ status: null, tombstone: true });
+        orders.revokedFirst++;
+      }
+    }
+    console.log(`credit vs refund: ${JSON.stringify(orders)}`);
+    expect(await fx.balance(user)).toBe(0);
+    await expectLedgerConsistent();
+  });
+});
+
 describe("job completion races", () => {
   async function agedJobs(user: string, n: number, prefix: string): Promise<string[]> {
     const ids: string[] = [];
@@ -187,7 +219,7 @@ describe("job completion races", () => {
     expect(reapResults.every((r) => r.ok)).toBe(true);
     const reaped = reapResults.reduce((s, r) => s + (r.ok ? (r.value.rows[0].n as number) : 0), 0);
     const { rows } = await admin.query(
-      `select count(*) filter (where error like 'timed_out:%')::int as by_reaper,
+      `select count(*) filter (where error_code = 'timed_out')::int as by_reaper,
               count(*) filter (where error = 'provider failed')::int as by_fail,
               (select count(*)::int from public.quota_log where reason = 'refund' and job_id = any($1)) as refunds
        from public.video_jobs where id = any($1)`,

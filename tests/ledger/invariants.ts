@@ -50,6 +50,9 @@ export const IAP_INVARIANTS: Record<string, string> = {
        or (t.status = 'revoked' and t.credits_uncollected
            - coalesce((select sum(q.delta) from public.quota_log q where q.iap_transaction_id = t.id and q.reason = 'revocation'), 0)
            <> t.credits)`,
+  "a transaction refunded before it was credited is never credited": `
+    select r.store, r.transaction_id from private.iap_revocations r
+    join public.iap_transactions t on t.store = r.store and t.transaction_id = r.transaction_id`,
 };
 
 /** Every broken invariant with a sample of the offending rows; empty when all hold. */

@@ -63,14 +63,14 @@ describe.each(cases)("pgTAP: $name", ({ options, regime }) => {
       await c.query(seed!.content);
       await c.query(seed!.content);
       const { rows } = await c.query(
-        "select (select count(*)::int from public.users) as users, (select count(*)::int from public.video_jobs) as jobs, (select credits from public.users where id = '11111111-1111-4111-8111-111111111111') as alice",
+        "select (select count(*)::int from public.users) as users, (select count(*)::int from public.video_jobs) as jobs, (select credits from public.users where id = '5eed0000-0000-4000-8000-0000000a11ce') as alice",
       );
       expect(rows[0].users).toBe(3);
       expect(rows[0].jobs).toBe(2);
       expect(rows[0].alice).toBeLessThan(100); // one video was paid for
       expect(await brokenInvariants(c, options.iap.length > 0)).toEqual([]);
       if (options.iap.length > 0) {
-        const bob = await c.query("select credits from public.users where id = '22222222-2222-4222-8222-222222222222'");
+        const bob = await c.query("select credits from public.users where id = '5eed0000-0000-4000-8000-000000000b0b'");
         expect(bob.rows[0].credits).toBeGreaterThan(20);
       }
     });

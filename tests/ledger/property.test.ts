@@ -57,6 +57,8 @@ class Model {
   users = new Map<string, MUser>();
   jobs = new Map<string, MJob>(); // by db id
   txns = new Map<string, MTxn>(); // by store:txn
+  /** Refunds of transactions never credited (tombstones), by store:txn. */
+  revocations = new Set<string>();
   jobByKey(user: string, key: string) {
     return [...this.jobs.values()].find((j) => j.user === user && j.key === key);
   }
@@ -176,8 +178,10 @@ function genOp(r: ReturnType<typeof rng>, m: Model, users: string[], seed: numbe
         run: (svc) => rpc(svc, "select public.credit_purchase($1, $2, $3, $4) as balance", [user, store, txn, product]),
         apply: (mm) => {
           const p = PRODUCTS[product]!;
-          if (p.store !== store) return { error: "product_not_found" };
           const t = mm.txns.get(`${store}:${txn}`);
+          // A refunded transaction is refused before anything else is looked at.
+          if (mm.revocations.has(`${store}:${txn}`) || t?.status === "revoked") return { error: "transaction_revoked" };
+          if (p.store !== store) return { error: "product_not_found" };
           const u = mm.users.get(user)!;
           if (t) {
             if (t.user !== user) return { error: "transaction_already_claimed" };
@@ -197,7 +201,10 @@ function genOp(r: ReturnType<typeof rng>, m: Model, users: string[], seed: numbe
         run: (svc) => rpc(svc, "select public.revoke_purchase($1, $2) as balance", [store, txn]),
         apply: (mm) => {
           const t = mm.txns.get(`${store}:${txn}`);
-          if (!t) return { value: { balance: null } };
+          if (!t) {
+            mm.revocations.add(`${store}:${txn}`);
+            return { value: { balance: null } };
+          }
           const u = mm.users.get(t.user)!;
           if (t.status === "credited") {
             const take = Math.min(u.credits, t.credits);
@@ -319,7 +326,14 @@ async function runSequence(seed: number): Promise<{ steps: number; bursts: numbe
     if (op.name.startsWith("age(")) {
       const id = op.name.slice(4, -1);
       const j = [...m.jobs.values()].find((x) => x.id.endsWith(id));
-      if (j) await admin.query("update public.video_jobs set created_at = now() - interval '2 hours' where id = $1", [j.id]);
+      // Two hours pass, and the provider, asked just now, says the job still
+      // runs: the reaper may take it (reap_stuck_jobs asks first).
+      if (j) {
+        await admin.query(
+          "update public.video_jobs set created_at = now() - interval '2 hours', last_polled_at = now(), last_poll_state = 'processing' where id = $1",
+          [j.id],
+        );
+      }
     }
     // A burst sends the same request several times at once; it must act once.
     const results = await Promise.all(Array.from({ length: burst }, () => outcome(op.run(svc))));
@@ -379,6 +393,11 @@ async function runSequence(seed: number): Promise<{ steps: number; bursts: numbe
       uncollected: mt.uncollected,
     });
   }
+  const { rows: tombstones } = await admin.query(
+    "select store || ':' || transaction_id as k from private.iap_revocations where transaction_id like $1",
+    [`s${seed}-%`],
+  );
+  expect(tombstones.map((t) => t.k).sort(), `seed ${seed}: tombstones`).toEqual([...m.revocations].sort());
   expect(await brokenInvariants(admin), `seed ${seed}`).toEqual([]);
   return { steps: STEPS, bursts };
 }

@@ -137,19 +137,21 @@ interface Fn {
   name: string;
   args: Array<{ name: string; type: string; hasDefault: boolean }>;
   returns: string;
+  setof: boolean;
 }
 
 async function dbFunctions(url: string): Promise<Fn[]> {
   return withClient(url, async (c) => {
-    const { rows } = await c.query<{ name: string; names: string[]; types: string[]; ndefaults: number; returns: string }>(`
+    const { rows } = await c.query<{ name: string; names: string[]; types: string[]; ndefaults: number; returns: string; setof: boolean }>(`
       select p.proname as name, coalesce(p.proargnames, '{}') as names,
              array(select format_type(t, null) from unnest(p.proargtypes::oid[]) t) as types,
-             p.pronargdefaults as ndefaults, format_type(p.prorettype, null) as returns
+             p.pronargdefaults as ndefaults, format_type(p.prorettype, null) as returns, p.proretset as setof
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = 'public' order by p.proname`);
     return rows.map((r) => ({
       name: r.name,
       returns: r.returns,
+      setof: r.setof,
       args: r.types.map((type, i) => ({ name: r.names[i]!, type, hasDefault: i >= r.types.length - r.ndefaults })),
     }));
   });
@@ -197,7 +199,18 @@ async function compare(url: string, source: string): Promise<void> {
     );
     const fnType = typeLiteralAt(db, ["public", "Functions", fn.name]);
     const returns = membersOf(fnType).Returns!;
-    if (columns[fn.returns]) {
+    if (columns[fn.returns] && fn.setof) {
+      // Returns a set of a table's rows: an array of that table's Row.
+      const prop = fnType.members.find(
+        (m): m is ts.PropertySignature => ts.isPropertySignature(m) && m.name.getText() === "Returns",
+      );
+      const element = prop?.type && ts.isArrayTypeNode(prop.type) ? prop.type.elementType : undefined;
+      expect(element && ts.isTypeLiteralNode(element), `${fn.name}.Returns is an array of rows`).toBe(true);
+      expect(membersOf(element as ts.TypeLiteralNode), `${fn.name}.Returns[]`).toEqual(expectedRow(columns[fn.returns]!));
+      expect(source, `${fn.name}.SetofOptions`).toMatch(
+        new RegExp(`${fn.name}: \\{[\\s\\S]*?SetofOptions: \\{\\s*from: "\\*";\\s*to: "${fn.returns}";\\s*isOneToOne: false;\\s*isSetofReturn: true;`),
+      );
+    } else if (columns[fn.returns]) {
       // Returns a table's row type: the same members as that table's Row.
       expect(membersOf(typeLiteralAt(db, ["public", "Functions", fn.name, "Returns"])), `${fn.name}.Returns`).toEqual(
         expectedRow(columns[fn.returns]!),
@@ -205,6 +218,8 @@ async function compare(url: string, source: string): Promise<void> {
       expect(source, `${fn.name}.SetofOptions`).toMatch(
         new RegExp(`${fn.name}: \\{[\\s\\S]*?SetofOptions: \\{\\s*from: "\\*";\\s*to: "${fn.returns}";`),
       );
+    } else if (fn.returns === "void") {
+      expect(returns.type, `${fn.name}.Returns`).toBe("undefined");
     } else {
       expect(returns.type.replace(/ \| null$/, ""), `${fn.name}.Returns`).toBe(tsOf(fn.returns));
     }

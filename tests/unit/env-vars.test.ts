@@ -15,6 +15,7 @@ const base: Options = {
   monitoring: ["sentry", "telegram"], trialCredits: 10, bundleId: "com.example.videoapp", androidPackage: "com.example.videoapp",
   pgMajor: 17, pm: "npm",
 };
+base.androidPackage = "com.example.videoapp.android";
 
 const combos: Array<[string, Options]> = [
   ["all on", base],
@@ -35,11 +36,18 @@ describe("environment variables", () => {
         for (const m of f.content.matchAll(READ)) read.add(m[1]!);
       }
       const example = files.find((f) => f.path === ".env.example")!.content;
-      const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+      const inExample = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+      // The platform's own variables (SUPABASE_*, SB_*) are set by Supabase: never in .env.example.
+      expect(inExample.filter((v) => /^(SUPABASE_|SB_)/.test(v)), "platform names in .env.example").toEqual([]);
+      const platform = ctx.envVars.filter((v) => v.platform).map((v) => v.name);
+      const documented = new Set([...inExample, ...platform]);
       expect([...read].filter((v) => !documented.has(v)).sort(), "read but not documented").toEqual([]);
       expect([...documented].filter((v) => !read.has(v)).sort(), "documented but never read").toEqual([]);
       const readme = files.find((f) => f.path === "README.md")!.content;
       for (const v of ctx.envVars.filter((v) => !v.platform)) expect(readme).toContain(`\`${v.name}\``);
+      // Ids given at generation are prefilled, not left for the user to retype.
+      if (ctx.has.appleIap) expect(example).toMatch(new RegExp(`^APPLE_BUNDLE_ID=${options.bundleId.replaceAll(".", "\\.")}$`, "m"));
+      if (ctx.has.googleIap) expect(example).toMatch(new RegExp(`^GOOGLE_PLAY_PACKAGE_NAME=${options.androidPackage.replaceAll(".", "\\.")}$`, "m"));
     });
   }
 });

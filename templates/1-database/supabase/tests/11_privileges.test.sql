@@ -54,7 +54,8 @@ select is(
   (select coalesce(array_agg(c.relname::text order by c.relname), '{}')
    from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where n.nspname = 'public' and c.relkind in ('r', 'p')
-     and has_table_privilege('authenticated', c.oid, 'select')
+     and (has_table_privilege('authenticated', c.oid, 'select')
+          or has_any_column_privilege('authenticated', c.oid, 'select'))
      and not exists (select 1 from pg_policies p
                      where p.schemaname = 'public' and p.tablename = c.relname
                        and p.cmd in ('SELECT', 'ALL') and 'authenticated' = any (p.roles))),

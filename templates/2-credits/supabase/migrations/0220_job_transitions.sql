@@ -106,7 +106,13 @@ $$;
 -- -> failed, refunding exactly credits_charged, once. The conditional update
 -- on the job decides who refunds when callers race (webhook, poller, reaper);
 -- the one-refund-per-job unique index would stop a second refund regardless.
-create or replace function public.fail_video_job(p_job_id uuid, p_error text)
+--
+-- p_error is what the job's owner may see, written like the SQL errors here:
+-- '<code>: <message>' (e.g. 'provider_failed: The video could not be made.');
+-- the code goes to error_code (no code: 'failed'), the message to error.
+-- p_detail is the raw story for operators (the provider's answer), kept in
+-- error_detail, which clients cannot read.
+create or replace function public.fail_video_job(p_job_id uuid, p_error text, p_detail text default null)
 returns public.video_jobs
 language plpgsql
 security definer
@@ -114,10 +120,14 @@ set search_path = ''
 as $$
 declare
   v_job public.video_jobs;
+  v_code text := substring(p_error from '^([a-z][a-z0-9_]*):');
 begin
   update public.video_jobs j
   set status = 'failed',
-      error = p_error,
+      error_code = coalesce(v_code, 'failed'),
+      error = case when v_code is null then p_error
+                   else nullif(btrim(substring(p_error from length(v_code) + 2)), '') end,
+      error_detail = p_detail,
       completed_at = now(),
       refunded_at = now()
   where j.id = p_job_id and j.status in ('queued', 'submitted', 'processing')
@@ -158,8 +168,8 @@ revoke all on function private.refund_job(public.video_jobs) from public, anon, 
 revoke all on function public.mark_job_submitted(uuid, text) from public, anon, authenticated;
 revoke all on function public.mark_job_processing(uuid) from public, anon, authenticated;
 revoke all on function public.complete_video_job(uuid, text) from public, anon, authenticated;
-revoke all on function public.fail_video_job(uuid, text) from public, anon, authenticated;
+revoke all on function public.fail_video_job(uuid, text, text) from public, anon, authenticated;
 grant execute on function public.mark_job_submitted(uuid, text) to service_role;
 grant execute on function public.mark_job_processing(uuid) to service_role;
 grant execute on function public.complete_video_job(uuid, text) to service_role;
-grant execute on function public.fail_video_job(uuid, text) to service_role;
+grant execute on function public.fail_video_job(uuid, text, text) to service_role;

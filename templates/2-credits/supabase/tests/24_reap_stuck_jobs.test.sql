@@ -1,6 +1,7 @@
 -- reap_stuck_jobs: fails and refunds jobs not final after the interval, once.
+-- (When it may fail a job the provider accepted: 28_reaper_asks_first.)
 begin;
-select plan(10);
+select plan(11);
 
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-0000000000a7', 'r1@test.local'),
@@ -25,6 +26,8 @@ reset role;
 update public.video_jobs set created_at = now() - interval '2 hours'
 where id in (select id from jobs where k like 'old-%');
 set local role service_role;
+-- The provider, asked now (past the age), says the submitted ones still run.
+select public.record_job_poll(id, 'processing') from jobs where k = 'old-submitted';
 
 select is(public.reap_stuck_jobs(), 4, 'the four old unfinished jobs are reaped (two per user)');
 select is(
@@ -32,8 +35,15 @@ select is(
   4, 'they are failed and marked refunded'
 );
 select ok(
-  (select bool_and(error like 'timed_out:%') from public.video_jobs where id in (select id from jobs where k in ('old-queued', 'old-submitted'))),
-  'with a timed_out error'
+  (select bool_and(error_code = 'timed_out' and error not like '%provider%' and error_detail like 'not finished after%')
+   from public.video_jobs where id in (select id from jobs where k in ('old-queued', 'old-submitted'))),
+  'with the timed_out code, a message for the owner and the reason for operators'
+);
+select results_eq(
+  $$ select error_detail from public.video_jobs where id in (select id from jobs where k = 'old-submitted') order by error_detail $$,
+  $$ select 'not finished after 00:30:00: the provider still said processing at ' || last_polled_at::text
+     from public.video_jobs where id in (select id from jobs where k = 'old-submitted') order by 1 $$,
+  'the detail says what the provider answered'
 );
 select is((select status from public.video_jobs where id = (select id from jobs where u = '00000000-0000-4000-8000-0000000000a7' and k = 'fresh')), 'queued', 'a fresh job is left alone');
 select is((select status from public.video_jobs where id = (select id from jobs where u = '00000000-0000-4000-8000-0000000000a7' and k = 'old-done')), 'succeeded', 'a finished job is left alone');

@@ -58,7 +58,8 @@ create temp table procs on commit drop as
 select p.oid, p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 where n.nspname = 'public' and p.proname in (
   'create_video_job', 'mark_job_submitted', 'mark_job_processing', 'complete_video_job', 'fail_video_job',
-  'credit_purchase', 'revoke_purchase', 'grant_trial_credits', 'reap_stuck_jobs', 'record_webhook_event');
+  'credit_purchase', 'revoke_purchase', 'grant_trial_credits', 'reap_stuck_jobs', 'record_webhook_event',
+  'claim_jobs_to_poll', 'record_job_poll');
 select ok((select count(*) >= 8 from procs), 'the credit procedures exist');
 select is((select coalesce(array_agg(p.proname::text order by p.proname), '{}') from procs p join pg_proc x on x.oid = p.oid where not x.prosecdef), '{}'::text[], 'all are security definer');
 select is((select coalesce(array_agg(p.proname::text order by p.proname), '{}') from procs p join pg_proc x on x.oid = p.oid where not coalesce(x.proconfig, '{}') @> array['search_path=""']), '{}'::text[], 'all set search_path = ''''');

@@ -1,5 +1,6 @@
 -- Layer 5: what the operator looks at. Read them in the SQL editor:
 --   select * from ops.jobs_stuck;
+--   select * from ops.jobs_failed limit 20;
 --   select * from ops.provider_failure_rate;
 --   select * from ops.credits_daily limit 14;
 --
@@ -13,7 +14,8 @@ revoke all on schema ops from public;
 revoke all on schema ops from anon, authenticated;
 grant usage on schema ops to service_role;
 
--- Jobs charged but not final, oldest first.
+-- Jobs charged but not final, oldest first, with when the provider was last
+-- asked about them and what it said.
 create view ops.jobs_in_flight
 with (security_invoker = true)
 as
@@ -27,21 +29,78 @@ select
   j.credits_charged,
   j.created_at,
   j.updated_at,
+  j.last_polled_at,
+  j.last_poll_state,
   now() - j.created_at as age
 from public.video_jobs j
 where j.status in ('queued', 'submitted', 'processing')
 order by j.created_at;
 comment on view ops.jobs_in_flight is 'Jobs charged but not final (queued, submitted, processing).';
 
--- What reap_stuck_jobs() takes on its next run (its default: 30 minutes):
--- failed and refunded. Rows here for long mean the reaper is not scheduled.
+-- The hard deadline reap_stuck_jobs() applies (private.settings
+-- 'job_hard_deadline'), for the view below: the settings table itself is
+-- closed to every API role.
+create or replace function ops.job_hard_deadline()
+returns interval
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(
+    (select (s.value #>> '{}')::interval from private.settings s where s.key = 'job_hard_deadline'),
+    interval '6 hours');
+$$;
+revoke all on function ops.job_hard_deadline() from public, anon, authenticated;
+grant execute on function ops.job_hard_deadline() to service_role;
+
+-- In-flight jobs older than 30 minutes (the reaper's default age), and what
+-- reap_stuck_jobs() does with each on its next run: it fails and refunds a
+-- job the provider never accepted, one the provider (asked after 30 minutes)
+-- said still runs, and one past its hard deadline; it leaves the others to
+-- the poller, which asks the provider first. Rows that keep "waiting" for
+-- long mean poll-jobs is not running (or cannot reach the provider).
 create view ops.jobs_stuck
 with (security_invoker = true)
 as
-select *
-from ops.jobs_in_flight
-where created_at < now() - interval '30 minutes';
-comment on view ops.jobs_stuck is 'In-flight jobs older than 30 minutes: the reaper fails and refunds them.';
+select
+  f.*,
+  case
+    when f.provider_job_id is null then 'reaped next run: the provider never accepted it'
+    when f.created_at < now() - ops.job_hard_deadline() then 'reaped next run: past its hard deadline'
+    when f.last_polled_at >= f.created_at + interval '30 minutes'
+         and f.last_poll_state in ('pending', 'processing')
+      then 'reaped next run: the provider still said ' || f.last_poll_state
+    when f.last_poll_state = 'succeeded'
+      then 'waiting: the provider said done; copying the video failed so far (poll-jobs retries)'
+    else 'waiting: the provider was not asked since the job passed 30 minutes (poll-jobs asks next)'
+  end as reaper
+from ops.jobs_in_flight f
+where f.created_at < now() - interval '30 minutes';
+comment on view ops.jobs_stuck is 'In-flight jobs older than 30 minutes and what the reaper does with each next.';
+
+-- Failed jobs of the last week, newest first: the code and message the
+-- owner saw, and what the provider (or the reaper) really said.
+create view ops.jobs_failed
+with (security_invoker = true)
+as
+select
+  j.id,
+  j.user_id,
+  j.provider,
+  j.model_id,
+  j.provider_job_id,
+  j.error_code,
+  j.error,
+  j.error_detail,
+  j.credits_charged,
+  j.created_at,
+  j.completed_at
+from public.video_jobs j
+where j.status = 'failed'
+  and j.completed_at >= now() - interval '7 days'
+order by j.completed_at desc;
+comment on view ops.jobs_failed is 'Failed (refunded) jobs of the last 7 days with the provider''s raw error.';
 
 -- Jobs that reached a final state within p_window, per provider and model.
 -- A function (not only the view below) so the Edge Functions can read it

@@ -1,7 +1,8 @@
 -- Layer 5: the schedules that keep the money right without anyone watching.
 --
 --   reap-stuck-video-jobs  every 5 minutes: fails and refunds jobs that are
---                          not final after 30 minutes (public.reap_stuck_jobs)
+--                          not final after 30 minutes and that the provider,
+--                          asked first, says are not done (public.reap_stuck_jobs)
 --   purge-cron-history     daily: pg_cron never cleans cron.job_run_details
 --
 -- pg_cron exists on Supabase (hosted and local) and is enabled, where

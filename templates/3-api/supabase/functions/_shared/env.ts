@@ -33,3 +33,8 @@ export function envInt(name: string, fallback: number): number {
 export function baseUrl(name: string, fallback: string): string {
   return envOr(name, fallback).replace(/\/+$/, "");
 }
+
+/** A comma-separated list setting ("a.example, *.b.example"), trimmed, empties dropped. */
+export function listOf(value: string): string[] {
+  return value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}

@@ -12,6 +12,8 @@ export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Headers":
     "authorization, x-client-info, apikey, content-type, idempotency-key",
   "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+  // Lets a web client read how long to wait after a 429 rate_limited.
+  "Access-Control-Expose-Headers": "Retry-After",
 };
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -21,8 +23,13 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
   });
 }
 
-export function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers: HeadersInit = {},
+): Response {
+  return json({ error: { code, message } }, status, headers);
 }
 
 /** An expected failure with its contract code, e.g. `new HttpError(404, "job_not_found", …)`. */
@@ -31,6 +38,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers, e.g. `Retry-After` on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "HttpError";
@@ -39,7 +48,9 @@ export class HttpError extends Error {
 
 /** `HttpError` → its response; anything else → 500 `internal_error` (details go to the logs). */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof HttpError) {
+    return errorResponse(error.status, error.code, error.message, error.headers);
+  }
   return errorResponse(500, "internal_error", "Something went wrong on our side. Please retry.");
 }
 

@@ -10,20 +10,28 @@
  */
 import { alertOf, type Alerts, failureRateCrossed } from "./alerts.ts";
 import { type Db, isFinal, type VideoJob } from "./db.ts";
+import { logger } from "./log.ts";
 import { providerOf, type Registry } from "./providers/registry.ts";
 import type { GenerationInput, Outcome, Provider, Submitted } from "./providers/types.ts";
 import { ProviderError } from "./providers/types.ts";
 import { type Storage, videoPath } from "./storage.ts";
+import { type Video, type VideoFetcher, VideoSourceError } from "./video_source.ts";
 
 export interface JobDeps {
   db: Db;
   providers: Registry;
   storage: Storage;
+  /** Opens a finished video under the provider's rules (video_source.ts). */
+  fetchVideo: VideoFetcher;
   alerts: Alerts;
   now: () => Date;
 }
 
-/** The job as its owner sees it: the video as a signed URL, no internal keys. */
+/**
+ * The job as its owner sees it: the video as a signed URL, a stable error
+ * code and a message safe to show; never the provider's ids, URLs or raw
+ * answers (those stay in the database for operators: ops.jobs_failed).
+ */
 export interface PublicJob {
   id: string;
   model_id: string;
@@ -32,6 +40,7 @@ export interface PublicJob {
   input: unknown;
   credits_charged: number;
   video_url: string | null;
+  error_code: string | null;
   error: string | null;
   created_at: string;
   updated_at: string;
@@ -53,6 +62,7 @@ export async function toPublicJob(job: VideoJob, storage: Storage): Promise<Publ
     input: job.input,
     credits_charged: job.credits_charged,
     video_url: videoUrl,
+    error_code: job.error_code,
     error: job.error,
     created_at: job.created_at,
     updated_at: job.updated_at,
@@ -60,12 +70,38 @@ export async function toPublicJob(job: VideoJob, storage: Storage): Promise<Publ
 }
 
 /**
- * Fails the job and refunds its charge (once, in SQL). A refund that cannot be
- * written is the one failure an operator must hear about at once.
+ * Why a job failed, as its owner reads it (`error_code`, `error`). The
+ * reaper's `timed_out` is written by SQL (reap_stuck_jobs).
  */
-export async function failJob(job: VideoJob, reason: string, deps: JobDeps): Promise<VideoJob> {
+export const JOB_ERRORS = {
+  provider_unavailable:
+    "The video provider did not accept the job. Your credits were refunded; please retry.",
+  generation_failed: "The video provider could not make this video. Your credits were refunded.",
+  video_source_refused:
+    "The finished video could not be collected safely. Your credits were refunded.",
+  video_too_large:
+    "The finished video is larger than this app accepts. Your credits were refunded.",
+} as const;
+export type JobErrorCode = keyof typeof JOB_ERRORS;
+
+/**
+ * Fails the job and refunds its charge (once, in SQL). The owner sees `code`
+ * and its message; `detail` (the provider's raw answer) is kept for
+ * operators only. A refund that cannot be written is the one failure an
+ * operator must hear about at once.
+ */
+export async function failJob(
+  job: VideoJob,
+  code: JobErrorCode,
+  detail: string,
+  deps: JobDeps,
+): Promise<VideoJob> {
   try {
-    return await deps.db.failVideoJob(job.id, reason.slice(0, 1000));
+    return await deps.db.failVideoJob(
+      job.id,
+      `${code}: ${JOB_ERRORS[code]}`,
+      detail.slice(0, 2000),
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     deps.alerts.alert(...alertOf.refundFailed(job.id, message));
@@ -73,19 +109,67 @@ export async function failJob(job: VideoJob, reason: string, deps: JobDeps): Pro
   }
 }
 
+/**
+ * Copies the finished video to Storage, then completes the job. When the
+ * job was failed and refunded meanwhile (the reaper, a failure delivery won
+ * the race), the copy is deleted again: a refunded owner keeps no video.
+ * A download that breaks the source rules fails and refunds the job; one
+ * that merely fails is thrown, and the job is tried again later.
+ */
+async function storeVideo(job: VideoJob, videoUrl: string, deps: JobDeps): Promise<VideoJob> {
+  const path = videoPath(job);
+  const hosts = providerOf(deps.providers, job.provider)?.outputHosts ?? [];
+  let video: Video | null = null;
+  try {
+    video = await deps.fetchVideo(videoUrl, hosts);
+    await deps.storage.saveVideo(path, video);
+  } catch (error) {
+    const cause = video?.failure() ?? error;
+    if (cause instanceof VideoSourceError && cause.definite) {
+      deps.alerts.alert(...alertOf.videoRefused(job.provider, job.id, cause.message));
+      return await failJob(job, cause.code as JobErrorCode, `${cause.message}: ${videoUrl}`, deps);
+    }
+    throw error;
+  }
+  const after = await deps.db.completeVideoJob(job.id, path);
+  if (after.status !== "succeeded") await discardVideo(after, path, deps);
+  return after;
+}
+
+/** Deletes the copy of a job that ended without it (refunded). */
+async function discardVideo(job: VideoJob, path: string, deps: JobDeps): Promise<void> {
+  logger().warn("the job was refunded while its video was stored; deleting the copy", {
+    job_id: job.id,
+    status: job.status,
+  });
+  await deps.storage.removeVideo(path);
+}
+
 /** Applies a provider outcome to the job; a final job is returned unchanged. */
 export async function settle(job: VideoJob, outcome: Outcome, deps: JobDeps): Promise<VideoJob> {
-  if (isFinal(job) || outcome.state === "pending") return job;
+  if (isFinal(job)) {
+    // A success that arrives for a refunded job (again): make sure no copy
+    // of an earlier attempt that lost the race is left behind.
+    if (job.status === "failed" && outcome.state === "succeeded") {
+      await deps.storage.removeVideo(videoPath(job));
+    }
+    return job;
+  }
+  if (outcome.state === "pending") return job;
   if (outcome.state === "processing") {
     return job.status === "submitted" ? await deps.db.markJobProcessing(job.id) : job;
   }
-  if (outcome.state === "failed") return await failJob(job, outcome.error, deps);
-  const path = videoPath(job);
-  await deps.storage.saveVideo(outcome.videoUrl, path);
-  return await deps.db.completeVideoJob(job.id, path);
+  if (outcome.state === "failed") {
+    return await failJob(job, "generation_failed", outcome.error, deps);
+  }
+  return await storeVideo(job, outcome.videoUrl, deps);
 }
 
-/** Asks the provider about an in-flight job and applies the answer. */
+/**
+ * Asks the provider about an in-flight job, records the answer (the reaper
+ * acts on it: reap_stuck_jobs) and applies it. A provider that cannot answer
+ * throws: the job is left as it is.
+ */
 export async function refresh(
   job: VideoJob,
   deps: JobDeps,
@@ -99,6 +183,14 @@ export async function refresh(
     providerJobId: job.provider_job_id,
     statusUrl: job.provider_status_url,
   }, signal);
+  if (outcome.state !== "failed") {
+    try {
+      await deps.db.recordJobPoll(job.id, outcome.state);
+    } catch (error) {
+      // Bookkeeping only: the job is settled below either way.
+      logger().warn("could not record the poll", { job_id: job.id, error });
+    }
+  }
   return await settle(job, outcome, deps);
 }
 

@@ -1,47 +1,51 @@
 /**
- * The provider webhook endpoint (fal-webhook, replicate-webhook):
+ * The provider webhook endpoint (fal-webhook, replicate-webhook). A delivery
+ * changes a job only when all of these hold:
  *
- * 1. Verify the signature over the RAW body; a bad one answers 401
- *    `invalid_signature`, changes nothing and alerts the operator.
- * 2. Find the job by the provider's job id. A callback can arrive before
- *    generate-video recorded that id, so the webhook URL also carries our job
- *    id (`?job=`): such a job is linked to the provider id first (the unique
- *    `(provider, provider_job_id)` forbids linking one provider job twice).
- * 3. Apply the outcome. Success copies the video to Storage, then completes
- *    the job; failure fails and refunds it. A final job is left unchanged, so
- *    duplicate, late and out-of-order deliveries change nothing twice.
+ * 1. The URL carries the job id and the token only this server mints for it
+ *    (`?job=<id>&token=<HMAC>`, webhook_token.ts): a user who knows their own
+ *    job id cannot point a delivery from their own provider account at it.
+ *    Otherwise 401 `invalid_signature`, and the operator is alerted.
+ * 2. The signature over the RAW body is the provider's, and it is for OUR
+ *    account (fal signs every customer's deliveries with the same keys, so
+ *    the signed fal user id must be FAL_WEBHOOK_USER_ID; Replicate's secret is
+ *    per account). Otherwise 401 `invalid_signature` as well.
+ * 3. The delivery is about the provider job that job was submitted as: its
+ *    provider id must equal the job's `provider_job_id`. A job whose provider
+ *    id is not recorded yet (the callback outran generate-video) is answered
+ *    409 `job_not_submitted` and changes nothing: the provider delivers again
+ *    (fal: 10 times over 2 hours; Replicate retries too), and the poller
+ *    settles the job once the id is recorded. Another provider id: 200,
+ *    ignored.
  *
- * Unknown jobs are acknowledged (200) and logged: the provider would only
- * retry. Our own failures (Storage, database) answer 500 so that the
- * provider delivers again; poll-jobs is the backstop after its retries.
+ * Then the outcome is applied (jobs.ts `settle`): success copies the video to
+ * Storage under the provider's source rules, then completes the job; failure
+ * fails and refunds it. A final job is left unchanged, so duplicate, late and
+ * out-of-order deliveries change nothing twice. Our own failures (Storage,
+ * database) answer 500 so that the provider delivers again; poll-jobs is the
+ * backstop after its retries.
  */
 import { alertOf } from "./alerts.ts";
-import { isFinal, type VideoJob } from "./db.ts";
+import { isFinal } from "./db.ts";
 import { HttpError, json, requireMethod, respond } from "./http.ts";
 import { type JobDeps, settle } from "./jobs.ts";
 import { logger, tag } from "./log.ts";
 import { providerOf } from "./providers/registry.ts";
 import type { WebhookEvent } from "./providers/types.ts";
+import type { WebhookTokens } from "./webhook_token.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function findJob(
-  deps: JobDeps,
-  providerName: string,
-  event: WebhookEvent,
-  jobIdHint: string | null,
-): Promise<VideoJob | null> {
-  const known = await deps.db.findJobByProviderJobId(providerName, event.providerJobId);
-  if (known || !jobIdHint || !UUID.test(jobIdHint)) return known;
-  const job = await deps.db.getJob(jobIdHint);
-  // Only a job of this provider that is still waiting for its provider id.
-  if (!job || job.provider !== providerName || job.provider_job_id || isFinal(job)) return null;
-  return await deps.db.markJobSubmitted(job.id, event.providerJobId);
+export interface WebhookDeps extends JobDeps {
+  /** Checks the `token` of our webhook URLs (WEBHOOK_TOKEN_SECRET). */
+  tokens: WebhookTokens;
 }
+
+const forged = (message: string) => new HttpError(401, "invalid_signature", message);
 
 export function webhookHandler(
   providerName: string,
-  deps: JobDeps,
+  deps: WebhookDeps,
 ): (req: Request) => Promise<Response> {
   return (req) =>
     respond(req, async () => {
@@ -51,11 +55,36 @@ export function webhookHandler(
         throw new Error(`${providerName} has no webhook support`);
       }
       const raw = new Uint8Array(await req.arrayBuffer());
-      if (!(await provider.verifyWebhook(req.headers, raw))) {
-        deps.alerts.alert(
-          ...alertOf.forgedRequest(`${providerName}-webhook`, "bad or stale signature"),
+      const source = `${providerName}-webhook`;
+
+      // Cheap first: only URLs this server minted carry a valid token.
+      const url = new URL(req.url);
+      const jobId = url.searchParams.get("job") ?? "";
+      if (!UUID.test(jobId) || !(await deps.tokens.verify(jobId, url.searchParams.get("token")))) {
+        deps.alerts.alert(...alertOf.forgedRequest(source, "missing or wrong job token"));
+        throw forged("The webhook URL's job token is not valid.");
+      }
+      tag("job_id", jobId);
+
+      const check = await provider.verifyWebhook(req.headers, raw);
+      if (!check.ok && check.reason === "signature") {
+        deps.alerts.alert(...alertOf.forgedRequest(source, "bad or stale signature"));
+        throw forged("The webhook signature is not valid.");
+      }
+      if (!check.ok) {
+        // Validly signed for another account at the provider, yet sent to a
+        // URL only we hand out: most likely our own account, not configured.
+        logger().error(
+          `${providerName} delivery for job ${jobId} is signed for account ${check.account}, ` +
+            `not ours: if ${check.account} is your ${providerName} account, set ` +
+            `${providerName.toUpperCase()}_WEBHOOK_USER_ID=${check.account}; until then the ` +
+            "poller collects the jobs",
+          { provider: providerName, signed_account: check.account },
         );
-        throw new HttpError(401, "invalid_signature", "The webhook signature is not valid.");
+        deps.alerts.alert(
+          ...alertOf.forgedRequest(source, `signed for another account (${check.account})`),
+        );
+        throw forged("The webhook is not for this project's provider account.");
       }
 
       let event: WebhookEvent | null;
@@ -67,18 +96,28 @@ export function webhookHandler(
       if (!event) return json({ ok: true, ignored: "no job in this event" });
       tag("provider_job_id", event.providerJobId);
 
-      const jobIdHint = new URL(req.url).searchParams.get("job");
-      const job = await findJob(deps, providerName, event, jobIdHint);
-      if (!job) {
-        logger().warn("webhook for an unknown job", {
-          provider: providerName,
-          provider_job_id: event.providerJobId,
-        });
+      const job = await deps.db.getJob(jobId);
+      if (!job || job.provider !== providerName) {
+        logger().warn("webhook for an unknown job", { provider: providerName, job_id: jobId });
         return json({ ok: true, ignored: "unknown job" });
       }
-      tag("job_id", job.id);
-      if (isFinal(job)) return json({ ok: true, status: job.status, duplicate: true });
+      const wasFinal = isFinal(job);
+      if (!job.provider_job_id && !wasFinal) {
+        // Never settle a job without knowing which provider job it is.
+        throw new HttpError(
+          409,
+          "job_not_submitted",
+          "The job's submission is not recorded yet; deliver again later.",
+        );
+      }
+      if (job.provider_job_id !== event.providerJobId) {
+        logger().warn("webhook for another provider job than the job's", {
+          provider: providerName,
+          job_provider_job_id: job.provider_job_id,
+        });
+        return json({ ok: true, ignored: "not this job's provider request" });
+      }
       const after = await settle(job, event.outcome, deps);
-      return json({ ok: true, status: after.status });
+      return json({ ok: true, status: after.status, ...(wasFinal ? { duplicate: true } : {}) });
     });
 }

@@ -1,8 +1,9 @@
 import { supabaseDb } from "../_shared/db.ts";
 import { alertsFromEnv, serve } from "../_shared/observe.ts";
-import { providersFromEnv } from "../_shared/providers/registry.ts";
+import { providersFromEnv, webhookTokensFromEnv } from "../_shared/providers/registry.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
 import { adminClient } from "../_shared/supabase.ts";
+import { videoFetcherFromEnv } from "../_shared/video_source.ts";
 import { falWebhookHandler } from "./handler.ts";
 
 const admin = adminClient();
@@ -12,7 +13,9 @@ serve(
   falWebhookHandler({
     db: supabaseDb(admin),
     storage: supabaseStorage(admin),
+    fetchVideo: videoFetcherFromEnv(),
     providers: providersFromEnv(),
+    tokens: webhookTokensFromEnv(),
     alerts: alertsFromEnv(),
     now: () => new Date(),
   }),

@@ -1,7 +1,8 @@
 /**
  * POST /generate-video: charge credits, create the job, hand it to the provider.
  *
- * 1. Verify the caller and the request (401 / 400 / 404) before any charge.
+ * 1. Verify the caller, their rate limit (429 rate_limited) and the request
+ *    (401 / 400 / 404) before any charge.
  * 2. `create_video_job` charges and inserts the job atomically. The same
  *    Idempotency-Key with the same input returns the existing job and charges
  *    nothing (402 / 404 / 409 / 429 come from here).
@@ -10,12 +11,14 @@
  *    same key is a replay and gets 200 with the job as it stands.
  * 4. Submit, retrying only what cannot start a second paid generation. A
  *    definite failure (provider error, timeout) fails the job, refunds it and
- *    answers 502 `provider_unavailable`.
+ *    answers 502 `provider_unavailable`. A provider with webhooks is given
+ *    `…/<provider>-webhook?job=<id>&token=<HMAC of the id>` (webhook_token.ts):
+ *    only this server can mint that URL.
  *
  * A replay of a job that is still `queued` is NOT submitted again: the first
  * request may be submitting it right now, or may have reached the provider
- * before it died. The webhook (which carries the job id) or the reaper
- * (`reap_stuck_jobs`: fails and refunds after 30 minutes) settles such a job.
+ * before it died. Such a job has no provider id, so no webhook settles it;
+ * the reaper (`reap_stuck_jobs`) fails and refunds it after 30 minutes.
  */
 import { type Auth, authenticate } from "../_shared/auth.ts";
 import { DbError, type DbErrorCode } from "../_shared/db.ts";
@@ -31,13 +34,25 @@ import {
 } from "../_shared/jobs.ts";
 import { logger, tag } from "../_shared/log.ts";
 import { providerOf } from "../_shared/providers/registry.ts";
+import { describeBody } from "../_shared/providers/types.ts";
+import { enforceRateLimit, type RateLimits } from "../_shared/rate_limit.ts";
 
 export interface GenerateVideoDeps extends JobDeps {
   auth: Auth;
   /** Base URL of this project's functions, e.g. https://<ref>.supabase.co/functions/v1 */
   functionsUrl: string;
+  /** Mints our webhook URLs (WebhookTokens); required for providers with webhooks. */
+  webhookTokens?: WebhookUrls;
   submit: SubmitSettings;
   health: SubmissionHealth;
+  /** Per-user request limit (429 rate_limited), checked before anything else. */
+  limits: RateLimits;
+}
+
+/** What generate-video needs of _shared/webhook_token.ts (generated with webhook providers). */
+export interface WebhookUrls {
+  readonly configured: boolean;
+  webhookUrl(functionsUrl: string, provider: string, jobId: string): Promise<string>;
 }
 
 const STATUS_OF: Record<DbErrorCode, number> = {
@@ -48,6 +63,7 @@ const STATUS_OF: Record<DbErrorCode, number> = {
   job_not_found: 404,
   product_not_found: 404,
   transaction_already_claimed: 409,
+  transaction_revoked: 409,
   user_not_found: 401,
   invalid_request: 400,
 };
@@ -78,6 +94,7 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       requireMethod(req, "POST");
       const caller = await authenticate(req, deps.auth);
       tag("user_id", caller.userId);
+      await enforceRateLimit(deps.limits, caller.userId, "generate-video");
       const idempotencyKey = idempotencyKeyOf(req);
       const body = await readJsonObject(req);
       const modelId = modelIdOf(body);
@@ -89,6 +106,10 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       }
       // The catalog has the last word on whether an image is needed (models
       // added later fall back to the adapter's generic rules).
+      // Nothing is charged for a webhook provider we could not authenticate.
+      if (provider.hasWebhooks && !deps.webhookTokens?.configured) {
+        throw new Error(`${provider.name} calls back, but WEBHOOK_TOKEN_SECRET is not set`);
+      }
       const spec = provider.spec(modelId);
       const input = generationInputOf(
         body,
@@ -116,18 +137,20 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
         return json({ job: await toPublicJob(job, deps.storage) }, 200);
       }
 
-      const webhookUrl = provider.hasWebhooks
-        ? `${deps.functionsUrl}/${provider.name}-webhook?job=${job.id}`
-        : undefined;
       let submitted;
       try {
-        submitted = await submitWithRetry(provider, modelId, input, webhookUrl, deps.submit);
+        const callback = provider.hasWebhooks && deps.webhookTokens
+          ? await deps.webhookTokens.webhookUrl(deps.functionsUrl, provider.name, job.id)
+          : undefined;
+        submitted = await submitWithRetry(provider, modelId, input, callback, deps.submit);
         deps.health.record(provider.name, true);
       } catch (error) {
         deps.health.record(provider.name, false);
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = error instanceof Error ? error.message : describeBody(error, "");
         logger().warn("submission failed; refunding", { job_id: job.id, error });
-        await failJob(job, `provider_unavailable: ${reason}`, deps);
+        // The owner sees the code and a safe message; the provider's answer
+        // (which may quote our webhook URL) is kept for operators only.
+        await failJob(job, "provider_unavailable", reason, deps);
         throw new HttpError(
           502,
           "provider_unavailable",

@@ -4,6 +4,7 @@ import { envInt } from "../_shared/env.ts";
 import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { providersFromEnv } from "../_shared/providers/registry.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
+import { videoFetcherFromEnv } from "../_shared/video_source.ts";
 import { adminClient } from "../_shared/supabase.ts";
 import { jobStatusHandler } from "./handler.ts";
 
@@ -15,6 +16,7 @@ serve(
     auth: supabaseAuth(admin),
     db: supabaseDb(admin),
     storage: supabaseStorage(admin),
+    fetchVideo: videoFetcherFromEnv(),
     providers: providersFromEnv(),
     alerts: alertsFromEnv(),
     now: () => new Date(),

@@ -2,9 +2,14 @@
  * POST /poll-jobs, called every minute by pg_cron (through pg_net) with
  * `Authorization: Bearer <CRON_SECRET>`:
  *
- * - refreshes in-flight jobs of providers without webhooks, and jobs of the
- *   others whose webhook looks lost (no change for `staleAfterS`);
- * - then fails and refunds jobs stuck for longer (`reap_stuck_jobs`).
+ * - asks the provider about in-flight jobs of providers without webhooks,
+ *   and about jobs of the others whose webhook looks lost (no change for
+ *   `staleAfterS`): `batchSize` per provider and run, least recently asked
+ *   first (`claim_jobs_to_poll`), so every job is asked within
+ *   ceil(in flight / batchSize) runs however many there are; each answer is
+ *   recorded for the reaper;
+ * - then fails and refunds jobs stuck for longer (`reap_stuck_jobs`), which
+ *   spares a job the provider was not asked about since it got old.
  *
  * Without CRON_SECRET configured every call is refused: the endpoint is
  * public (verify_jwt = false), so an empty secret must never match.
@@ -20,7 +25,7 @@ import { logger } from "../_shared/log.ts";
 export interface PollJobsDeps extends JobDeps {
   cronSecret: string;
   staleAfterS: number;
-  /** Jobs refreshed per provider and run (the rest wait a minute). */
+  /** Jobs asked about per provider and run (the others are next in line). */
   batchSize: number;
   /** Parallel provider calls. */
   concurrency: number;
@@ -72,7 +77,7 @@ export function pollJobsHandler(deps: PollJobsDeps): (req: Request) => Promise<R
           const changedBefore = provider.hasWebhooks
             ? new Date(now.getTime() - deps.staleAfterS * 1000)
             : null;
-          const jobs = await deps.db.listInFlightJobs(name, changedBefore, deps.batchSize);
+          const jobs = await deps.db.claimJobsToPoll(name, changedBefore, deps.batchSize);
           await eachLimited(jobs, deps.concurrency, async (job: VideoJob) => {
             report.polled++;
             try {

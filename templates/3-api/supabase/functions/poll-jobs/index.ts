@@ -3,6 +3,7 @@ import { envInt, envOr } from "../_shared/env.ts";
 import { alertsFromEnv, serve } from "../_shared/observe.ts";
 import { providersFromEnv } from "../_shared/providers/registry.ts";
 import { supabaseStorage } from "../_shared/storage.ts";
+import { videoFetcherFromEnv } from "../_shared/video_source.ts";
 import { adminClient } from "../_shared/supabase.ts";
 import { pollJobsHandler } from "./handler.ts";
 
@@ -13,6 +14,7 @@ serve(
   pollJobsHandler({
     db: supabaseDb(admin),
     storage: supabaseStorage(admin),
+    fetchVideo: videoFetcherFromEnv(),
     providers: providersFromEnv(),
     alerts: alertsFromEnv(),
     now: () => new Date(),

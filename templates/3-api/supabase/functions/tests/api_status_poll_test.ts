@@ -20,7 +20,7 @@ interface Ctx {
   db: MemoryDb;
   user: { id: string; token: string };
   newJob(): Promise<VideoJob>;
-  /** Pretends the job last changed `seconds` ago. */
+  /** Pretends the job was created and last changed `seconds` ago. */
   age(job: VideoJob, seconds: number): void;
 }
 
@@ -49,7 +49,7 @@ async function withCase(
       age(job, seconds) {
         const stored = db.jobs.get(job.id)!;
         const at = new Date(Date.now() - seconds * 1000).toISOString();
-        db.jobs.set(job.id, { ...stored, updated_at: at });
+        db.jobs.set(job.id, { ...stored, created_at: at, updated_at: at });
       },
     });
   } finally {
@@ -168,7 +168,8 @@ for (const c of PROVIDER_CASES) {
       assert.equal((await db.getJob(fresh.id))!.status, expected);
       assert.equal(again.reaped, 0);
 
-      // A job stuck for longer than the reaper's limit is failed and refunded.
+      // A job older than the reaper's limit is failed and refunded once the
+      // provider, asked (by this run) after that age, says it still runs.
       age(running, 31 * 60);
       const last = await body(await h.pollJobs(pollRequest()));
       assert.equal(last.reaped, 1);

@@ -65,6 +65,7 @@ Deno.test("fal: veo3 durations and aspect ratios use fal's own formats", async (
       apiKey: "k",
       queueUrl: server.url,
       jwksUrl: `${server.url}/jwks`,
+      webhookUserId: "fal-user-ours",
       fetch,
       now: () => new Date(),
     });

@@ -42,6 +42,7 @@ Deno.test("submitWithRetry: retries refused connections, never a non-retryable f
   const flaky = (failures: number, retryable: boolean): Provider => ({
     name: "flaky",
     hasWebhooks: false,
+    outputHosts: [],
     spec: () => ({ image: "optional" }),
     submit() {
       calls++;

@@ -34,7 +34,7 @@ Deno.test("replicate: a failed prediction carries its error", async () => {
     fake.finish(job.id, "failed");
     assert.deepEqual(await fake.provider.status(ref), {
       state: "failed",
-      error: "replicate: NSFW content detected",
+      error: `replicate: ${fake.rawFailure}`,
     });
   } finally {
     await fake.close();

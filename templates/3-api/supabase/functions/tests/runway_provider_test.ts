@@ -42,7 +42,7 @@ Deno.test("runway: FAILED carries the failure code; RUNNING is pending", async (
     fake.finish(task.id, "failed");
     assert.deepEqual(await fake.provider.status(ref), {
       state: "failed",
-      error: "runway: Content moderation (SAFETY.INPUT)",
+      error: `runway: ${fake.rawFailure} (SAFETY.INPUT)`,
     });
   } finally {
     await fake.close();

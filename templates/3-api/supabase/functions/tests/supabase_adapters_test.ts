@@ -127,21 +127,24 @@ Deno.test("supabaseDb: rpc goes out as the service role; contract errors become 
   }
 });
 
-Deno.test("supabaseStorage: copies the provider's file into the private bucket and signs it", async () => {
-  const uploads: { path: string; type: string | null; upsert: string | null; size: number }[] = [];
+Deno.test("supabaseStorage: streams the video into the private bucket, deletes it, signs it", async () => {
+  const uploads: { path: string; type: string | null; upsert: string | null; body: string }[] = [];
+  const deletes: unknown[] = [];
   const server = startServer((req) => {
-    if (req.path === "/files/ok.mp4") return new Response(VIDEO_BYTES);
-    if (req.path === "/files/gone.mp4") return new Response("gone", { status: 404 });
     if (req.method === "POST" && req.path.startsWith("/storage/v1/object/sign/")) {
       const path = req.path.slice("/storage/v1/object/sign/".length);
       return Response.json({ signedURL: `/object/sign/${path}?token=t0k3n` });
+    }
+    if (req.method === "DELETE" && req.path === "/storage/v1/object/videos") {
+      deletes.push(JSON.parse(req.body));
+      return Response.json([]);
     }
     if (req.method === "POST" && req.path.startsWith("/storage/v1/object/")) {
       uploads.push({
         path: req.path.slice("/storage/v1/object/".length),
         type: req.headers.get("content-type"),
         upsert: req.headers.get("x-upsert"),
-        size: req.body.length,
+        body: req.body,
       });
       return Response.json({ Key: req.path });
     }
@@ -149,14 +152,24 @@ Deno.test("supabaseStorage: copies the provider's file into the private bucket a
   });
   try {
     const storage = supabaseStorage(client(server.url));
-    await storage.saveVideo(`${server.url}/files/ok.mp4`, "videos/user-1/job-1.mp4");
+    // A body that arrives in pieces, as a download does.
+    const chunks = [VIDEO_BYTES.slice(0, 8), VIDEO_BYTES.slice(8)];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    await storage.saveVideo("videos/user-1/job-1.mp4", { body, size: null, failure: () => null });
     assert.equal(uploads.length, 1);
     assert.equal(uploads[0].path, "videos/user-1/job-1.mp4");
+    assert.equal(uploads[0].type, "video/mp4");
     assert.equal(uploads[0].upsert, "true", "a retried copy overwrites instead of failing");
-    assert.ok(uploads[0].size > 0);
+    assert.equal(uploads[0].body, new TextDecoder().decode(VIDEO_BYTES), "every byte arrived");
 
-    await assert.rejects(storage.saveVideo(`${server.url}/files/gone.mp4`, "videos/u/j.mp4"));
-    assert.equal(uploads.length, 1);
+    await storage.removeVideo("videos/user-1/job-1.mp4");
+    assert.deepEqual(deletes, [{ prefixes: ["user-1/job-1.mp4"] }]);
 
     const url = await storage.signedUrl("videos/user-1/job-1.mp4", 3600);
     assert.equal(url, `${server.url}/storage/v1/object/sign/videos/user-1/job-1.mp4?token=t0k3n`);

@@ -4,7 +4,13 @@
  * duplicate, late and out-of-order deliveries.
  */
 import assert from "node:assert/strict";
-import { body, generateRequest, type Harness, startHarness } from "./fakes/harness.ts";
+import {
+  body,
+  FUNCTIONS_URL,
+  generateRequest,
+  type Harness,
+  startHarness,
+} from "./fakes/harness.ts";
 import { MemoryDb } from "./fakes/memory_db.ts";
 import { PROVIDER_CASES, type ProviderCase } from "./fakes/providers.ts";
 
@@ -111,25 +117,26 @@ for (const c of PROVIDER_CASES.filter((p) => p.name === "fal" || p.name === "rep
   }
 
   Deno.test(`${c.name}-webhook: missing signature headers → 401`, async () => {
-    await withWebhook(c, async ({ hook }) => {
-      const res = await hook(
-        new Request("http://functions.local/hook", { method: "POST", body: "{}" }),
-      );
+    await withWebhook(c, async ({ h, hook }) => {
+      const url = await h.tokens.webhookUrl(FUNCTIONS_URL, c.name, crypto.randomUUID());
+      const res = await hook(new Request(url, { method: "POST", body: "{}" }));
       assert.equal(res.status, 401);
       await res.body?.cancel();
     });
   });
 
-  Deno.test(`${c.name}-webhook: an unknown job is acknowledged and changes nothing`, async () => {
+  Deno.test(`${c.name}-webhook: a job that no longer exists is acknowledged and changes nothing`, async () => {
     await withWebhook(c, async ({ h, db, hook }) => {
-      const res = await hook(await h.fake.webhook!("not-a-job-of-ours", "succeeded"));
+      const gone = crypto.randomUUID();
+      const url = await h.tokens.webhookUrl(FUNCTIONS_URL, c.name, gone);
+      const res = await hook(await h.fake.webhook!("not-a-job-of-ours", "succeeded", { url }));
       assert.equal(res.status, 200);
       assert.equal((await body(res)).ignored, "unknown job");
       assert.equal(db.jobs.size, 0);
     });
   });
 
-  Deno.test(`${c.name}-webhook: a callback before the provider id was recorded finds the job by ?job=`, async () => {
+  Deno.test(`${c.name}-webhook: a callback before the provider id is recorded → 409, settled once it is`, async () => {
     await withWebhook(c, async ({ h, db, userId, hook }) => {
       // A charged job whose submission was accepted but not yet recorded.
       const job = await db.createVideoJob({
@@ -138,21 +145,17 @@ for (const c of PROVIDER_CASES.filter((p) => p.name === "fal" || p.name === "rep
         idempotencyKey: "early-webhook-1",
         input: { prompt: "x" },
       });
-      const providerJobId = "early-provider-id";
-      const res = await hook(
-        await h.fake.webhook!(providerJobId, "succeeded", { jobHint: job.id }),
-      );
-      assert.equal(res.status, 200);
-      await res.body?.cancel();
-      const stored = await db.getJob(job.id);
-      assert.equal(stored!.provider_job_id, providerJobId);
-      assert.equal(stored!.status, "succeeded");
+      const url = await h.tokens.webhookUrl(FUNCTIONS_URL, c.name, job.id);
+      const early = await hook(await h.fake.webhook!("early-provider-id", "succeeded", { url }));
+      assert.equal(early.status, 409, "the provider is asked to deliver again");
+      assert.equal((await body(early)).error.code, "job_not_submitted");
+      assert.equal((await db.getJob(job.id))!.status, "queued");
+      assert.equal(h.storage.objects.size, 0);
 
-      // The hint cannot re-point a job that already has its provider id.
-      const other = await hook(
-        await h.fake.webhook!("someone-elses-id", "failed", { jobHint: job.id }),
-      );
-      assert.equal((await body(other)).ignored, "unknown job");
+      await db.markJobSubmitted(job.id, "early-provider-id");
+      const again = await hook(await h.fake.webhook!("early-provider-id", "succeeded", { url }));
+      assert.equal(again.status, 200);
+      await again.body?.cancel();
       assert.equal((await db.getJob(job.id))!.status, "succeeded");
     });
   });

@@ -2,8 +2,12 @@
  * POST /apple-notifications — App Store Server Notifications V2 {signedPayload}.
  *
  * REFUND and REVOKE take the transaction's credits back (revoke_purchase,
- * once per transaction, never below zero). Nothing changes unless both the
- * notification and its nested signedTransactionInfo verify (401 otherwise).
+ * once per transaction, never below zero). A refund of a transaction the app
+ * has not sent us yet is remembered (a tombstone), so its pre-refund JWS,
+ * which never expires, can never be credited later. Nothing changes unless
+ * both the notification and its nested signedTransactionInfo verify (401
+ * otherwise), and, as in Apple's own SignedDataVerifier, a Production
+ * notification must carry this app's appAppleId when APPLE_APP_APPLE_ID is set.
  *
  * Order: act, then record the notificationUUID. revoke_purchase is itself
  * idempotent, so a redelivery is harmless; recording first would turn a crash
@@ -23,6 +27,7 @@ import { logger, tag } from "../_shared/log.ts";
 import { type AppleJwsVerifier, InvalidSignatureError } from "../_shared/apple/jws.ts";
 import {
   type AppleAppConfig,
+  checkAppAppleId,
   checkBundle,
   checkEnvironment,
   InvalidTransactionError,
@@ -68,6 +73,7 @@ export function appleNotificationsHandler(
       try {
         checkBundle(data.bundleId, deps.config);
         checkEnvironment(data.environment, deps.config);
+        checkAppAppleId(data.environment, data.appAppleId, deps.config);
       } catch (error) {
         if (!(error instanceof InvalidTransactionError)) throw error;
         // Apple-signed, but for another app or environment: nothing to do
@@ -89,8 +95,10 @@ export function appleNotificationsHandler(
         }
         tag("transaction_id", tx.transactionId);
         const balance = await deps.db.revokePurchase("apple", tx.transactionId);
-        // null: a transaction this backend never credited (nothing to take back).
+        // null: a transaction this backend never credited. Nothing to take
+        // back; revoke_purchase tombstoned it so it can never be credited.
         if (balance !== null) revoked = { transactionId: tx.transactionId, balance };
+        else logger().info("refund of a transaction not credited here recorded", { type });
       } else {
         logger().info("apple notification acknowledged", { type, subtype: notification.subtype });
       }

@@ -4,7 +4,9 @@
  *
  * voidedPurchaseNotification of a one-time product (refund, chargeback,
  * cancellation) takes the purchase's credits back: revoke_purchase on the
- * purchase token, which verify-purchase used as the transaction id.
+ * purchase token, which verify-purchase used as the transaction id. A void of
+ * a purchase not verified yet is remembered (a tombstone), so verifying it
+ * later answers 409 transaction_revoked and credits nothing.
  *
  * Order: act, then record the Pub/Sub messageId. revoke_purchase is
  * idempotent, so a redelivery is harmless; recording first would let a crash
@@ -75,6 +77,7 @@ export function googleNotificationsHandler(
         tag("order_id", voided.orderId);
         const balance = await deps.db.revokePurchase("google", voided.purchaseToken);
         if (balance !== null) revoked = voided.orderId ?? "(no order id)";
+        else logger().info("void of a purchase not credited here recorded");
       }
       const isNew = await deps.db.recordWebhookEvent("google", messageId);
       if (isNew && revoked) deps.alerts.alert(...alertOf.purchaseRevoked("google", revoked));

@@ -7,6 +7,8 @@
  * be the Supabase user id (the app calls `Purchases.logIn(userId)` before
  * selling anything). CANCELLATION of a credited purchase that is a refund
  * takes the credits back; a subscriber merely turning auto-renew off is not.
+ * A refund that arrives before its purchase event tombstones the transaction,
+ * so the late purchase event credits nothing (and is acknowledged).
  *
  * Order: act, then record event.id. credit_purchase and revoke_purchase are
  * idempotent per transaction, so a redelivery changes nothing; recording
@@ -107,6 +109,14 @@ export function revenueCatHandler(deps: RevenueCatDeps): (req: Request) => Promi
           });
         } catch (error) {
           if (!(error instanceof DbError)) throw error;
+          if (error.code === "transaction_revoked") {
+            // Refunded before this purchase event arrived: nothing to credit,
+            // nothing to fix, and a retry would not change it.
+            logger().info("revenuecat purchase of a refunded transaction not credited", {
+              type: event.type,
+            });
+            return json({ ok: true, ignored: "the transaction was refunded" });
+          }
           deps.alerts.alert(
             `revenuecat_${error.code}`,
             `RevenueCat ${event.type} ${transactionId} (${event.product_id}) for ${userId} was not credited: ${error.message}`,

@@ -18,14 +18,14 @@ const CONFIG: AppleAppConfig = {
 };
 const TX = "2000000999000111";
 
-function setup(trustedRoot: string) {
+function setup(trustedRoot: string, config: AppleAppConfig = CONFIG) {
   const db = new FakeLedger();
   db.products.set("credits_100", { store: "apple", credits: 100 });
   const alerts = new RecordingAlerts();
   const handler = appleNotificationsHandler({
     db,
     verifier: appleJwsVerifier({ trustedRoots: [trustedRoot], now: () => NOW }),
-    config: CONFIG,
+    config,
     alerts,
   });
   const send = async (signedPayload: unknown) => {
@@ -156,4 +156,61 @@ Deno.test("apple notifications: a refund of an unknown transaction is acknowledg
   assert.equal(res.status, 200);
   assert.deepEqual(t.db.writes, []);
   assert.deepEqual(t.alerts.keys(), []);
+});
+
+Deno.test("apple notifications: with APPLE_APP_APPLE_ID set, a Production notification for another app id changes nothing", async () => {
+  const chain = await makeChain({ now: NOW });
+  const t = setup(chain.rootPem, { ...CONFIG, appAppleId: 1234567890 });
+  await credited(t.db);
+  // Signed by Apple, right bundle id, but another app's Apple ID (or none):
+  // Apple's SignedDataVerifier refuses these in Production, and so do we.
+  for (const appAppleId of [987654321, undefined, "1234567890"]) {
+    const res = await t.send(await notification(chain, "REFUND", { data: { appAppleId } }));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.match(String(res.body.ignored), /appAppleId/);
+  }
+  assert.deepEqual(t.db.writes, [], "no refund was applied");
+  assert.equal(t.db.balanceOf(USER_A), 100);
+
+  const ours = await t.send(
+    await notification(chain, "REFUND", { data: { appAppleId: 1234567890 } }),
+  );
+  assert.equal(ours.status, 200);
+  assert.equal(t.db.balanceOf(USER_A), 0, "this app's refund is applied");
+});
+
+Deno.test("apple notifications: Sandbox notifications and deployments without APPLE_APP_APPLE_ID skip the app id check", async () => {
+  const chain = await makeChain({ now: NOW });
+  const sandbox = setup(chain.rootPem, {
+    ...CONFIG,
+    environment: "Sandbox",
+    appAppleId: 1234567890,
+  });
+  await credited(sandbox.db);
+  const res = await sandbox.send(
+    await notification(chain, "REFUND", { data: { environment: "Sandbox" } }),
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(sandbox.db.balanceOf(USER_A), 0);
+
+  const unset = setup(chain.rootPem);
+  await credited(unset.db);
+  await unset.send(await notification(chain, "REFUND", { data: { appAppleId: 42 } }));
+  assert.equal(unset.db.balanceOf(USER_A), 0);
+});
+
+Deno.test("apple notifications: a refund before the purchase was verified is remembered; the old JWS is never credited", async () => {
+  const chain = await makeChain({ now: NOW });
+  const t = setup(chain.rootPem);
+  assert.equal((await t.send(await notification(chain, "REFUND"))).status, 200);
+  await assert.rejects(
+    t.db.creditPurchase({
+      userId: USER_A,
+      store: "apple",
+      transactionId: TX,
+      productId: "credits_100",
+    }),
+    /transaction_revoked/,
+  );
+  assert.equal(t.db.balanceOf(USER_A), 0);
 });

@@ -15,6 +15,7 @@ import {
   FakeLedger,
   post,
   RecordingAlerts,
+  unlimited,
   USER_A,
   USER_B,
 } from "./security_fakes.ts";
@@ -35,6 +36,8 @@ function transaction(overrides: Record<string, unknown> = {}): Record<string, un
     type: "Consumable",
     environment: "Production",
     quantity: 1,
+    // Bought by USER_A: the app passes .appAccountToken(userId) to purchase().
+    appAccountToken: USER_A,
     purchaseDate: NOW.getTime() - 60_000,
     signedDate: NOW.getTime() - 30_000,
     ...overrides,
@@ -48,6 +51,7 @@ function setup(chain: TestChain, config: AppleAppConfig = CONFIG, trusted?: stri
   const verifier = appleJwsVerifier({ trustedRoots: trusted ?? [chain.rootPem], now: () => NOW });
   const handler = verifyPurchaseHandler({
     auth: fakeAuth,
+    limits: unlimited,
     stores: { apple: appleStore({ verifier, config, db, alerts }) },
   });
   const verify = async (signed: string, user = USER_A) => {
@@ -88,25 +92,67 @@ Deno.test("apple: a valid transaction credits once; the same user's replay adds 
   assert.equal(stored?.originalTransactionId, "2000000123456789");
 });
 
-Deno.test("apple: the same transaction from another account is 409 and credits nothing", async () => {
+Deno.test("apple: the same transaction from another account is refused and credits nothing", async () => {
   const chain = await makeChain({ now: NOW });
   const t = setup(chain);
   const signed = await chain.sign(transaction());
   assert.equal((await t.verify(signed, USER_A)).status, 200);
   const other = await t.verify(signed, USER_B);
-  assert.equal(other.status, 409);
-  assert.equal(other.body.error.code, "transaction_already_claimed");
+  assert.equal(other.status, 403, "the transaction is bound to USER_A");
+  assert.equal(other.body.error.code, "purchase_account_mismatch");
   assert.equal(t.db.balanceOf(USER_B), 0);
   assert.equal(t.db.balanceOf(USER_A), 100);
+
+  // Unbound transactions (allowed explicitly): the first claimer keeps it.
+  const unbound = setup(chain, { ...CONFIG, allowUnboundPurchases: true });
+  const loose = await chain.sign(transaction({ appAccountToken: undefined }));
+  assert.equal((await unbound.verify(loose, USER_A)).status, 200);
+  const late = await unbound.verify(loose, USER_B);
+  assert.equal(late.status, 409);
+  assert.equal(late.body.error.code, "transaction_already_claimed");
+  assert.equal(unbound.db.balanceOf(USER_B), 0);
 });
 
-Deno.test("apple: appAccountToken of another user is refused", async () => {
+Deno.test("apple: appAccountToken of another user is 403 purchase_account_mismatch", async () => {
   const chain = await makeChain({ now: NOW });
   const t = setup(chain);
-  await assertRejected(await chain.sign(transaction({ appAccountToken: USER_B })), t);
+  const res = await t.verify(await chain.sign(transaction({ appAccountToken: USER_B })));
+  assert.equal(res.status, 403, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, "purchase_account_mismatch");
+  assert.deepEqual(t.db.writes, [], "nothing may be credited");
 });
 
-Deno.test("apple: wrong bundle id, environment, type, quantity or a revoked transaction credit nothing", async () => {
+Deno.test("apple: a transaction without appAccountToken is refused unless unbound purchases are allowed", async () => {
+  const chain = await makeChain({ now: NOW });
+  const signed = await chain.sign(transaction({ appAccountToken: undefined }));
+  // Whoever holds an unbound JWS (a leaked receipt) would get the credits.
+  const bound = setup(chain, { ...CONFIG, allowUnboundPurchases: false });
+  const res = await bound.verify(signed, USER_B);
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, "purchase_not_bound");
+  assert.match(res.body.error.message, /appAccountToken/);
+  assert.deepEqual(bound.db.writes, [], "nothing may be credited");
+
+  const allowed = setup(chain, { ...CONFIG, allowUnboundPurchases: true });
+  assert.equal((await allowed.verify(signed, USER_B)).status, 200);
+  assert.equal(allowed.db.balanceOf(USER_B), 100);
+});
+
+Deno.test("apple: a revoked transaction is 409 transaction_revoked, and its earlier JWS is never credited", async () => {
+  const chain = await makeChain({ now: NOW });
+  const t = setup(chain);
+  const beforeRefund = await chain.sign(transaction());
+  const afterRefund = await chain.sign(transaction({ revocationDate: NOW.getTime() - 1000 }));
+  const revoked = await t.verify(afterRefund);
+  assert.equal(revoked.status, 409, JSON.stringify(revoked.body));
+  assert.equal(revoked.body.error.code, "transaction_revoked");
+  const replay = await t.verify(beforeRefund);
+  assert.equal(replay.status, 409, JSON.stringify(replay.body));
+  assert.equal(replay.body.error.code, "transaction_revoked");
+  assert.deepEqual(t.db.writes, [], "nothing may be credited");
+});
+
+Deno.test("apple: wrong bundle id, environment, type or quantity credit nothing", async () => {
   const chain = await makeChain({ now: NOW });
   for (
     const bad of [
@@ -116,7 +162,6 @@ Deno.test("apple: wrong bundle id, environment, type, quantity or a revoked tran
       { type: "Non-Consumable" },
       { type: "Auto-Renewable Subscription" },
       { quantity: 3 },
-      { revocationDate: NOW.getTime() - 1000 },
       { transactionId: undefined },
     ]
   ) {
@@ -167,6 +212,7 @@ Deno.test("apple: the embedded Apple root refuses a chain generated here", async
   const alerts = new RecordingAlerts();
   const handler = verifyPurchaseHandler({
     auth: fakeAuth,
+    limits: unlimited,
     stores: { apple: appleStore({ verifier, config: CONFIG, db, alerts }) },
   });
   const res = await handler(
@@ -220,6 +266,7 @@ Deno.test("apple: no session is 401; an unknown product is 400 with an operator 
 
   const handler = verifyPurchaseHandler({
     auth: fakeAuth,
+    limits: unlimited,
     stores: {
       apple: appleStore({
         verifier: appleJwsVerifier({ now: () => NOW }),

@@ -17,6 +17,7 @@ import {
   FakeLedger,
   post,
   RecordingAlerts,
+  unlimited,
   USER_A,
   USER_B,
 } from "./security_fakes.ts";
@@ -34,12 +35,18 @@ function purchase(overrides: Record<string, unknown> = {}) {
     orderId: ORDER,
     quantity: 1,
     regionCode: "US",
+    // Bought by USER_A: the app calls setObfuscatedAccountId(userId).
+    obfuscatedExternalAccountId: USER_A,
     ...overrides,
   };
 }
 
-function setup(google: FakeGoogle, allowTestPurchases = false) {
-  const db = new FakeLedger();
+function setup(
+  google: FakeGoogle,
+  allowTestPurchases = false,
+  allowUnboundPurchases = false,
+  db = new FakeLedger(),
+) {
   db.products.set("credits_50", { store: "google", credits: 50 });
   const alerts = new RecordingAlerts();
   const play = playApi({
@@ -53,7 +60,10 @@ function setup(google: FakeGoogle, allowTestPurchases = false) {
   });
   const handler = verifyPurchaseHandler({
     auth: fakeAuth,
-    stores: { google: googleStore({ play, allowTestPurchases, db, alerts }) },
+    limits: unlimited,
+    stores: {
+      google: googleStore({ play, allowTestPurchases, allowUnboundPurchases, db, alerts }),
+    },
   });
   const verify = async (user = USER_A, token = TOKEN, productId = "credits_50") => {
     const res = await handler(
@@ -71,7 +81,7 @@ function setup(google: FakeGoogle, allowTestPurchases = false) {
 Deno.test("google: a purchase credits once, is consumed after the credit, replays add 0", async () => {
   const google = await fakeGoogle();
   try {
-    google.purchases.set(TOKEN, purchase({ obfuscatedExternalAccountId: USER_A }));
+    google.purchases.set(TOKEN, purchase());
     const t = setup(google);
     const first = await t.verify();
     assert.equal(first.status, 200, JSON.stringify(first.body));
@@ -85,7 +95,8 @@ Deno.test("google: a purchase credits once, is consumed after the credit, replay
     assert.deepEqual(replay.body, { credits_added: 0, balance: 50 });
 
     const other = await t.verify(USER_B);
-    assert.equal(other.status, 400, "the purchase names USER_A as its account");
+    assert.equal(other.status, 403, "the purchase names USER_A as its account");
+    assert.equal(other.body.error.code, "purchase_account_mismatch");
     assert.equal(t.db.balanceOf(USER_B), 0);
     assert.equal(google.tokensIssued, 1, "the access token is cached");
   } finally {
@@ -93,11 +104,28 @@ Deno.test("google: a purchase credits once, is consumed after the credit, replay
   }
 });
 
-Deno.test("google: without an account id, another user's replay is 409", async () => {
+Deno.test("google: without an account id, a purchase is refused unless unbound purchases are allowed", async () => {
   const google = await fakeGoogle();
   try {
-    google.purchases.set(TOKEN, purchase());
-    const t = setup(google);
+    google.purchases.set(TOKEN, purchase({ obfuscatedExternalAccountId: undefined }));
+    // Whoever holds an unbound purchase token would get the credits.
+    const bound = setup(google);
+    const res = await bound.verify(USER_B);
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, "purchase_not_bound");
+    assert.match(res.body.error.message, /setObfuscatedAccountId/);
+    assert.deepEqual(bound.db.writes, []);
+    assert.equal(google.purchases.get(TOKEN)?.consumptionState, 0, "not consumed either");
+  } finally {
+    await google.close();
+  }
+});
+
+Deno.test("google: without an account id (allowed), another user's replay is 409", async () => {
+  const google = await fakeGoogle();
+  try {
+    google.purchases.set(TOKEN, purchase({ obfuscatedExternalAccountId: undefined }));
+    const t = setup(google, false, true);
     assert.equal((await t.verify(USER_A)).status, 200);
     const other = await t.verify(USER_B);
     assert.equal(other.status, 409);
@@ -118,7 +146,6 @@ Deno.test("google: pending, canceled, test, multi-quantity, unknown or consumed-
         { purchaseType: 0 },
         { quantity: 2 },
         { consumptionState: 1 },
-        { obfuscatedExternalAccountId: USER_B },
       ]
     ) {
       google.purchases.set(TOKEN, purchase(bad));
@@ -259,6 +286,28 @@ Deno.test("google notifications: a voided purchase takes the credits back once",
     assert.equal((await t.push(voided, token, "another-message")).status, 200);
     assert.deepEqual(t.db.writes, [`revoke:google:${TOKEN}`]);
     assert.equal(t.db.balanceOf(USER_A), 0);
+  } finally {
+    await google.close();
+  }
+});
+
+Deno.test("google notifications: a purchase voided before it was verified is never credited (409)", async () => {
+  const google = await fakeGoogle();
+  try {
+    const t = await rtdnSetup(google);
+    const early = "voided-before-verify-token.AO-J1Oy2kLm3nOp4qRs5tUv6wXy7z";
+    const notification = {
+      voidedPurchaseNotification: { ...voided.voidedPurchaseNotification, purchaseToken: early },
+    };
+    assert.equal((await t.push(notification, await google.oidcToken())).status, 200);
+    assert.deepEqual(t.alerts.keys(), [], "nothing was taken back");
+
+    // The app sends the purchase afterwards; Play still reports it as paid.
+    google.purchases.set(early, purchase());
+    const res = await setup(google, false, false, t.db).verify(USER_A, early);
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, "transaction_revoked");
+    assert.equal(t.db.balanceOf(USER_A), 50, "only the earlier purchase");
   } finally {
     await google.close();
   }

@@ -14,6 +14,7 @@ import {
   post,
   RecordingAlerts,
   serveLocal,
+  unlimited,
   USER_A,
   USER_B,
 } from "./security_fakes.ts";
@@ -102,6 +103,7 @@ async function setup() {
     auth: fakeAuth,
     db,
     alerts,
+    limits: unlimited,
     deviceCheck: deviceCheckClient({
       baseUrl: apple.url,
       teamId: TEAM_ID,

@@ -1,6 +1,11 @@
 /**
  * {store: "apple", signed_transaction}: a StoreKit 2 `Transaction.jwsRepresentation`,
  * verified locally (no call to Apple) and checked against this app.
+ *
+ * A transaction Apple marks as revoked (revocationDate) is Apple's own word
+ * that it was refunded: it is passed to revoke_purchase (which takes back
+ * credits already given, or tombstones the transaction so its earlier,
+ * unrevoked JWS can never be credited) and answered 409 transaction_revoked.
  */
 import type { Alerts } from "../_shared/alerts.ts";
 import { type AppleJwsVerifier, InvalidSignatureError } from "../_shared/apple/jws.ts";
@@ -12,10 +17,12 @@ import {
 } from "../_shared/apple/transaction.ts";
 import {
   alertForged,
+  checkBuyer,
   creditOnce,
   type CreditResult,
   invalidPurchase,
   type PurchaseLedger,
+  transactionRevoked,
 } from "../_shared/iap/credit.ts";
 import type { StoreVerifier } from "./handler.ts";
 
@@ -50,11 +57,21 @@ async function verifyApplePurchase(
   let tx;
   try {
     tx = parseTransaction(payload);
-    checkPurchase(tx, config, userId);
+    checkPurchase(tx, config);
   } catch (error) {
     if (error instanceof InvalidTransactionError) throw invalidPurchase(error.message);
     throw error;
   }
+  if (tx.revocationDate !== null) {
+    await db.revokePurchase("apple", tx.transactionId);
+    throw transactionRevoked();
+  }
+  checkBuyer(
+    tx.appAccountToken,
+    userId,
+    config.allowUnboundPurchases === true,
+    "buy with .appAccountToken(<the Supabase user id>)",
+  );
   return await creditOnce(db, {
     userId,
     store: "apple",

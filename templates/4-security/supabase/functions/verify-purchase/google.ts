@@ -17,6 +17,7 @@ import type { Alerts } from "../_shared/alerts.ts";
 import { logger } from "../_shared/log.ts";
 import { type PlayApi, PlayApiError } from "../_shared/google/play.ts";
 import {
+  checkBuyer,
   creditOnce,
   type CreditResult,
   invalidPurchase,
@@ -28,6 +29,11 @@ export interface GoogleStoreDeps {
   play: PlayApi;
   /** Accept license-tester purchases (GOOGLE_ALLOW_TEST_PURCHASES=true). */
   allowTestPurchases: boolean;
+  /**
+   * Also credit purchases without an obfuscatedAccountId
+   * (GOOGLE_ALLOW_UNBOUND_PURCHASES=true); off by default (see checkBuyer).
+   */
+  allowUnboundPurchases?: boolean;
   db: PurchaseLedger;
   alerts: Alerts;
 }
@@ -49,7 +55,7 @@ function storeUnavailable(): HttpError {
 }
 
 async function verifyGooglePurchase(
-  { play, allowTestPurchases, db, alerts }: GoogleStoreDeps,
+  { play, allowTestPurchases, allowUnboundPurchases, db, alerts }: GoogleStoreDeps,
   body: Record<string, unknown>,
   userId: string,
 ): Promise<CreditResult> {
@@ -79,10 +85,12 @@ async function verifyGooglePurchase(
   // The app passes the Supabase user id as obfuscatedAccountId when it
   // launches the billing flow; a mismatch means the token was taken from
   // another account.
-  const account = purchase.obfuscatedExternalAccountId;
-  if (account && account.toLowerCase() !== userId.toLowerCase()) {
-    throw invalidPurchase("the purchase belongs to another account");
-  }
+  checkBuyer(
+    purchase.obfuscatedExternalAccountId,
+    userId,
+    allowUnboundPurchases === true,
+    "launch the billing flow with setObfuscatedAccountId(<the Supabase user id>)",
+  );
   const consumed = purchase.consumptionState === CONSUMED;
   if (consumed) {
     // Only a purchase this backend credited (and then consumed) may be

@@ -1,7 +1,7 @@
 import { createClient } from "@supabase/supabase-js";
 import { env } from "../_shared/env.ts";
 import { alertsFromEnv, serve } from "../_shared/observe.ts";
-import { healthHandler } from "./handler.ts";
+import { carriesKey, healthHandler } from "./handler.ts";
 import { configuredIntegrations } from "./integrations.ts";
 
 // Built on first use, so a missing setting shows up as database "unavailable"
@@ -24,5 +24,6 @@ serve(
     pingDatabase,
     integrations: configuredIntegrations,
     alerts: alertsFromEnv(),
+    isOperator: carriesKey(Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? ""),
   }),
 );

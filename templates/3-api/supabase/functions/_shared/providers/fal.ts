@@ -8,23 +8,36 @@
  *   `status_url` is kept in `video_jobs.provider_status_url`; jobs without one
  *   derive the URL from the model id as fal's own client does.
  * - COMPLETED is not success: failed and cancelled requests are COMPLETED
- *   too. Success is a 2xx result that contains a video.
- * - Webhooks are signed with Ed25519 (keys from fal's JWKS); see
- *   `verifyWebhook`.
+ *   too. Success is a 2xx result that contains a video; a failure is the
+ *   status's `error`, or the model's own 4xx answer from the result
+ *   endpoint. A result fal cannot hand out right now (401/403, 408, 429,
+ *   5xx) says nothing about the job: it is asked again later, never refunded
+ *   (fal charged us for it).
+ * - Webhooks are signed with Ed25519 (keys from fal's JWKS, shared by every
+ *   fal account); see `verifyWebhook`, which also requires OUR fal user id.
+ * - Finished videos are served from fal's CDN (fal.media, v3.fal.media,
+ *   v3b.fal.media): `FAL_OUTPUT_HOSTS`.
  */
-import { fromBase64, fromHex, sha256Hex, utf8 } from "../crypto.ts";
+import { fromBase64, fromHex, sha256Hex, timingSafeEqual, utf8 } from "../crypto.ts";
 import {
   asRecord,
   describeBody,
   type GenerationInput,
+  isTransientStatus,
   type JobRef,
   type ModelSpec,
   type Outcome,
   type Provider,
   ProviderError,
   providerFetch,
+  providerRead,
+  type ReadRetry,
+  type WebhookCheck,
   type WebhookEvent,
 } from "./types.ts";
+
+/** Where fal serves finished files (the default of FAL_OUTPUT_HOSTS). */
+export const FAL_OUTPUT_HOSTS = ["fal.media", "*.fal.media"];
 
 export interface FalConfig {
   /** FAL_KEY */
@@ -33,6 +46,17 @@ export interface FalConfig {
   queueUrl: string;
   /** FAL_JWKS_URL, default https://rest.alpha.fal.ai/.well-known/jwks.json */
   jwksUrl: string;
+  /**
+   * FAL_WEBHOOK_USER_ID: the fal user id our deliveries are signed for.
+   * fal signs every account's deliveries with the same keys, so without this
+   * check any fal customer could sign a delivery for our webhook. Empty:
+   * every delivery is refused (and the log names the id it carried).
+   */
+  webhookUserId: string;
+  /** FAL_OUTPUT_HOSTS, default FAL_OUTPUT_HOSTS. */
+  outputHosts?: readonly string[];
+  /** Retries of status/result reads (tests shorten the backoff). */
+  readRetry?: ReadRetry;
   fetch: typeof fetch;
   now: () => Date;
   /** How long fetched JWKS keys are trusted (fal advises at most 24 h). */
@@ -120,7 +144,13 @@ export function falProvider(config: FalConfig): Provider {
     // deliveries cannot make us hammer fal's JWKS endpoint.
     const maxAge = forceRefresh ? 60_000 : ttl;
     if (jwks && now - jwks.fetchedAt < maxAge) return jwks.keys;
-    const { body } = await providerFetch(config.fetch, "fal jwks", config.jwksUrl, {});
+    const { body } = await providerRead(
+      config.fetch,
+      "fal jwks",
+      config.jwksUrl,
+      { signal: AbortSignal.timeout(10_000) },
+      config.readRetry,
+    );
     const keys: CryptoKey[] = [];
     for (const jwk of (asRecord(body).keys ?? []) as Jwk[]) {
       if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") continue;
@@ -158,14 +188,25 @@ export function falProvider(config: FalConfig): Provider {
 
   async function result(url: string, signal?: AbortSignal): Promise<Outcome> {
     try {
-      const { body } = await providerFetch(config.fetch, "fal", url, { headers, signal });
+      const { body } = await providerRead(
+        config.fetch,
+        "fal",
+        url,
+        { headers, signal },
+        config.readRetry,
+      );
       const video = videoUrlOf(body);
       return video
         ? { state: "succeeded", videoUrl: video }
         : { state: "failed", error: `fal: no video in the result: ${describeBody(body, "")}` };
     } catch (error) {
-      // The result endpoint answers with the model's own error for a failed request.
-      if (error instanceof ProviderError && error.status !== null && error.status < 500) {
+      // The result endpoint answers with the model's own error for a failed
+      // request (422 for invalid input, …). 401/403 (our key), 408, 429 and
+      // 5xx say nothing about the request: thrown, asked again later.
+      if (
+        error instanceof ProviderError && error.status !== null && error.status < 500 &&
+        !isTransientStatus(error.status) && error.status !== 401 && error.status !== 403
+      ) {
         return { state: "failed", error: error.message };
       }
       throw error;
@@ -175,6 +216,7 @@ export function falProvider(config: FalConfig): Provider {
   return {
     name: "fal",
     hasWebhooks: true,
+    outputHosts: config.outputHosts ?? FAL_OUTPUT_HOSTS,
     spec: modelOf,
 
     async submit(modelId, input, options) {
@@ -201,35 +243,53 @@ export function falProvider(config: FalConfig): Provider {
 
     async status(job, signal) {
       const requestUrl = requestUrlOf(job);
-      const { body } = await providerFetch(config.fetch, "fal", `${requestUrl}/status`, {
-        headers,
-        signal,
-      });
-      const status = asRecord(body).status;
-      if (status === "COMPLETED") return await result(requestUrl, signal);
-      return status === "IN_PROGRESS" ? { state: "processing" } : { state: "pending" };
+      const { body } = await providerRead(
+        config.fetch,
+        "fal",
+        `${requestUrl}/status`,
+        { headers, signal },
+        config.readRetry,
+      );
+      const status = asRecord(body);
+      if (status.status === "COMPLETED") {
+        // A failed request carries its error (and error_type) in the status.
+        if (typeof status.error === "string" && status.error !== "") {
+          const type = typeof status.error_type === "string" ? ` (${status.error_type})` : "";
+          return { state: "failed", error: `fal: ${status.error}${type}` };
+        }
+        return await result(requestUrl, signal);
+      }
+      return status.status === "IN_PROGRESS" ? { state: "processing" } : { state: "pending" };
     },
 
-    async verifyWebhook(reqHeaders, rawBody) {
+    async verifyWebhook(reqHeaders, rawBody): Promise<WebhookCheck> {
+      const bad: WebhookCheck = { ok: false, reason: "signature" };
       const requestId = reqHeaders.get("x-fal-webhook-request-id");
       const userId = reqHeaders.get("x-fal-webhook-user-id");
       const timestamp = reqHeaders.get("x-fal-webhook-timestamp");
       const signature = fromHex(reqHeaders.get("x-fal-webhook-signature") ?? "");
       if (!requestId || !userId || !timestamp || !signature || signature.length !== 64) {
-        return false;
+        return bad;
       }
-      if (!/^\d+$/.test(timestamp)) return false;
+      if (!/^\d+$/.test(timestamp)) return bad;
       const skew = Math.abs(config.now().getTime() / 1000 - Number(timestamp));
-      if (skew > TIMESTAMP_TOLERANCE_S) return false;
+      if (skew > TIMESTAMP_TOLERANCE_S) return bad;
       const message = utf8(
         `${requestId}\n${userId}\n${timestamp}\n${await sha256Hex(new Uint8Array(rawBody))}`,
       );
-      if (await anyKeyVerifies(await publicKeys(false), signature, message)) return true;
-      // fal may have rotated its keys since we cached them: look once more.
-      return anyKeyVerifies(await publicKeys(true), signature, message);
+      const signed = await anyKeyVerifies(await publicKeys(false), signature, message) ||
+        // fal may have rotated its keys since we cached them: look once more.
+        await anyKeyVerifies(await publicKeys(true), signature, message);
+      if (!signed) return bad;
+      // fal's keys sign every fal account's deliveries: only ours count.
+      if (config.webhookUserId === "" || !timingSafeEqual(userId, config.webhookUserId)) {
+        return { ok: false, reason: "account", account: userId };
+      }
+      return { ok: true };
     },
 
     parseWebhook(_headers, rawBody): WebhookEvent | null {
+      // The body is signed as a whole (its SHA-256 is in the signed message).
       const body = asRecord(JSON.parse(new TextDecoder().decode(rawBody)));
       const requestId = body.request_id;
       if (typeof requestId !== "string" || requestId === "") return null;

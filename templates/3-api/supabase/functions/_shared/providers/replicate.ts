@@ -10,7 +10,10 @@
  * - Webhooks follow Standard Webhooks: HMAC-SHA256 over
  *   `${webhook-id}.${webhook-timestamp}.${body}` with the secret from
  *   GET /v1/webhooks/default/secret; see `verifyWebhook`.
- * - Outputs are deleted after an hour, so the video is copied to Storage at once.
+ *   The secret is our account's own, so a valid signature is also proof that
+ *   the delivery is for our account.
+ * - Outputs are deleted after an hour, so the video is copied to Storage at
+ *   once, from replicate.delivery only (`REPLICATE_OUTPUT_HOSTS`).
  */
 import { fromBase64, timingSafeEqual, toBase64, utf8 } from "../crypto.ts";
 import {
@@ -22,8 +25,14 @@ import {
   type Provider,
   ProviderError,
   providerFetch,
+  providerRead,
+  type ReadRetry,
+  type WebhookCheck,
   type WebhookEvent,
 } from "./types.ts";
+
+/** Where Replicate serves output files (the default of REPLICATE_OUTPUT_HOSTS). */
+export const REPLICATE_OUTPUT_HOSTS = ["replicate.delivery", "*.replicate.delivery"];
 
 export interface ReplicateConfig {
   /** REPLICATE_API_TOKEN */
@@ -32,6 +41,10 @@ export interface ReplicateConfig {
   webhookSecret: string;
   /** REPLICATE_API_URL, default https://api.replicate.com/v1 */
   apiUrl: string;
+  /** REPLICATE_OUTPUT_HOSTS, default REPLICATE_OUTPUT_HOSTS. */
+  outputHosts?: readonly string[];
+  /** Retries of status reads (tests shorten the backoff). */
+  readRetry?: ReadRetry;
   fetch: typeof fetch;
   now: () => Date;
 }
@@ -129,6 +142,7 @@ export function replicateProvider(config: ReplicateConfig): Provider {
   return {
     name: "replicate",
     hasWebhooks: true,
+    outputHosts: config.outputHosts ?? REPLICATE_OUTPUT_HOSTS,
     spec: modelOf,
 
     async submit(modelId, input, options) {
@@ -162,17 +176,24 @@ export function replicateProvider(config: ReplicateConfig): Provider {
 
     async status(job, signal) {
       const url = `${config.apiUrl}/predictions/${encodeURIComponent(job.providerJobId)}`;
-      const { body } = await providerFetch(config.fetch, "replicate", url, { headers, signal });
+      const { body } = await providerRead(
+        config.fetch,
+        "replicate",
+        url,
+        { headers, signal },
+        config.readRetry,
+      );
       return outcomeOf(asRecord(body));
     },
 
-    async verifyWebhook(reqHeaders, rawBody) {
+    async verifyWebhook(reqHeaders, rawBody): Promise<WebhookCheck> {
+      const bad: WebhookCheck = { ok: false, reason: "signature" };
       const id = reqHeaders.get("webhook-id");
       const timestamp = reqHeaders.get("webhook-timestamp");
       const signatures = reqHeaders.get("webhook-signature");
-      if (!id || !timestamp || !signatures || !/^\d+$/.test(timestamp)) return false;
+      if (!id || !timestamp || !signatures || !/^\d+$/.test(timestamp)) return bad;
       const skew = Math.abs(config.now().getTime() / 1000 - Number(timestamp));
-      if (skew > TIMESTAMP_TOLERANCE_S) return false;
+      if (skew > TIMESTAMP_TOLERANCE_S) return bad;
       const signed = utf8(`${id}.${timestamp}.${new TextDecoder().decode(rawBody)}`);
       const expected = toBase64(await crypto.subtle.sign("HMAC", await key(), signed));
       // The header lists one or more "v1,<base64>" entries (several during secret rotation).
@@ -181,7 +202,7 @@ export function replicateProvider(config: ReplicateConfig): Provider {
         const [scheme, signature] = entry.split(",", 2);
         if (scheme === "v1" && signature && timingSafeEqual(signature, expected)) valid = true;
       }
-      return valid;
+      return valid ? { ok: true } : bad;
     },
 
     parseWebhook(_headers, rawBody): WebhookEvent | null {

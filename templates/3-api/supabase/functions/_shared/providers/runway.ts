@@ -7,7 +7,8 @@
  *   (`output: [url]`) | FAILED (`failure`, `failureCode`) | CANCELLED.
  * - Runway has no webhooks: poll-jobs and job-status poll the task (Runway
  *   asks for no more than one poll per task every 5 seconds). Output URLs
- *   expire within 24–48 h, so the video is copied to Storage at once.
+ *   expire within 24–48 h, so the video is copied to Storage at once, from
+ *   Runway's CDN only (`RUNWAY_OUTPUT_HOSTS`).
  */
 import {
   asRecord,
@@ -18,15 +19,31 @@ import {
   type Provider,
   ProviderError,
   providerFetch,
+  providerRead,
+  type ReadRetry,
 } from "./types.ts";
 
 export const RUNWAY_VERSION = "2024-11-06";
+
+/**
+ * Where Runway serves task outputs (the default of RUNWAY_OUTPUT_HOSTS):
+ * its CloudFront distributions and the task-artifacts bucket.
+ */
+export const RUNWAY_OUTPUT_HOSTS = [
+  "dnznrvs05pmza.cloudfront.net",
+  "d2jqrm6oza8nb6.cloudfront.net",
+  "runway-task-artifacts.s3.amazonaws.com",
+];
 
 export interface RunwayConfig {
   /** RUNWAYML_API_SECRET */
   apiKey: string;
   /** RUNWAY_API_URL, default https://api.dev.runwayml.com */
   apiUrl: string;
+  /** RUNWAY_OUTPUT_HOSTS, default RUNWAY_OUTPUT_HOSTS. */
+  outputHosts?: readonly string[];
+  /** Retries of status reads (tests shorten the backoff). */
+  readRetry?: ReadRetry;
   fetch: typeof fetch;
 }
 
@@ -94,6 +111,7 @@ export function runwayProvider(config: RunwayConfig): Provider {
   return {
     name: "runway",
     hasWebhooks: false,
+    outputHosts: config.outputHosts ?? RUNWAY_OUTPUT_HOSTS,
     spec: modelOf,
 
     async submit(modelId, input, options) {
@@ -113,7 +131,13 @@ export function runwayProvider(config: RunwayConfig): Provider {
 
     async status(job, signal): Promise<Outcome> {
       const url = `${config.apiUrl}/v1/tasks/${encodeURIComponent(job.providerJobId)}`;
-      const { body } = await providerFetch(config.fetch, "runway", url, { headers, signal });
+      const { body } = await providerRead(
+        config.fetch,
+        "runway",
+        url,
+        { headers, signal },
+        config.readRetry,
+      );
       const task = asRecord(body);
       switch (task.status) {
         case "SUCCEEDED": {

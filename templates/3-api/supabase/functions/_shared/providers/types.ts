@@ -13,12 +13,27 @@ export interface GenerationInput {
   aspect_ratio?: string;
 }
 
-/** What a provider says about a job. */
+/**
+ * What a provider says about a job. `failed` is a definite answer (the
+ * provider says the generation failed); `error` is its raw text, for
+ * operators only. A provider that cannot be asked right now (429, 5xx, a
+ * revoked key) gives no outcome: the adapter throws and the job waits.
+ */
 export type Outcome =
   | { state: "pending" }
   | { state: "processing" }
   | { state: "succeeded"; videoUrl: string }
   | { state: "failed"; error: string };
+
+/**
+ * The check of a webhook delivery: `signature` (not signed by the provider,
+ * tampered with, stale) or `account` (validly signed, but for another
+ * account at the provider than ours; `account` names it).
+ */
+export type WebhookCheck =
+  | { ok: true }
+  | { ok: false; reason: "signature" }
+  | { ok: false; reason: "account"; account: string };
 
 /** A verified webhook delivery, reduced to what changes a job. */
 export interface WebhookEvent {
@@ -62,14 +77,19 @@ export interface Provider {
   readonly name: string;
   /** True when the provider calls us back; false means job state is polled. */
   readonly hasWebhooks: boolean;
+  /**
+   * Host names the provider serves finished videos from ("*.example.com"
+   * covers subdomains): the only hosts a result is downloaded from.
+   */
+  readonly outputHosts: readonly string[];
   /** The input rules of `modelId` (a generic default for models not listed). */
   spec(modelId: string): ModelSpec;
   /** Starts a generation; resolves once the provider accepted it. */
   submit(modelId: string, input: GenerationInput, options: SubmitOptions): Promise<Submitted>;
   /** The current state of a submitted job. */
   status(job: JobRef, signal?: AbortSignal): Promise<Outcome>;
-  /** Checks the signature of a webhook delivery (raw body, before any parsing). */
-  verifyWebhook?(headers: Headers, rawBody: Uint8Array): Promise<boolean>;
+  /** Checks a webhook delivery's signature and account (raw body, before any parsing). */
+  verifyWebhook?(headers: Headers, rawBody: Uint8Array): Promise<WebhookCheck>;
   /** The event of a verified delivery; null when it carries nothing we act on. */
   parseWebhook?(headers: Headers, rawBody: Uint8Array): WebhookEvent | null;
 }
@@ -94,6 +114,14 @@ export class ProviderError extends Error {
 export function describeBody(body: unknown, fallback: string): string {
   const text = typeof body === "string" ? body : JSON.stringify(body ?? fallback);
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/**
+ * Answers that say nothing about the job: the provider (or a proxy in front
+ * of it) could not answer right now. Asking again later may succeed.
+ */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 /**
@@ -139,6 +167,48 @@ export async function providerFetch(
     );
   }
   return { status: res.status, body };
+}
+
+/** Retries of a read (status, result, keys): attempts and the first backoff. */
+export interface ReadRetry {
+  attempts: number;
+  backoffMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_READ_RETRY: ReadRetry = { attempts: 3, backoffMs: 250 };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `providerFetch` for reads (GET status, result, signing keys), which are
+ * safe to repeat: a transient failure (connection error, 408, 429, 5xx) is
+ * retried with exponential backoff and jitter, within the caller's deadline
+ * (`init.signal`). Whatever is still failing is thrown: the caller leaves
+ * the job as it is, it is never a reason to fail (and refund) it.
+ */
+export async function providerRead(
+  fetchFn: typeof fetch,
+  provider: string,
+  url: string,
+  init: RequestInit,
+  retry: ReadRetry = DEFAULT_READ_RETRY,
+): Promise<{ status: number; body: unknown }> {
+  const sleep = retry.sleep ?? defaultSleep;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await providerFetch(fetchFn, provider, url, init);
+    } catch (error) {
+      const transient = error instanceof ProviderError &&
+        (error.status === null
+          ? !/timed out/.test(error.message)
+          : isTransientStatus(error.status));
+      if (!transient || attempt >= retry.attempts || init.signal?.aborted) throw error;
+      const backoff = retry.backoffMs * 2 ** (attempt - 1);
+      await sleep(backoff / 2 + Math.random() * backoff / 2);
+      if (init.signal?.aborted) throw error;
+    }
+  }
 }
 
 /** `value` as a plain object, or an empty one. */

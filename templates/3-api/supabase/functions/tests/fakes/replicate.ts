@@ -1,7 +1,18 @@
-/** A fake Replicate: predictions, result files and Standard Webhooks signatures. */
+/**
+ * A fake Replicate: predictions, result files and Standard Webhooks
+ * signatures, delivered to the webhook URL each prediction was created with.
+ */
 import { toBase64, utf8 } from "../../_shared/crypto.ts";
 import { replicateProvider } from "../../_shared/providers/replicate.ts";
-import { failureFor, type ProviderFake, type SubmitMode, type WebhookOptions } from "./common.ts";
+import {
+  deliveryUrl,
+  failureFor,
+  type FinishOptions,
+  flakyAnswer,
+  type ProviderFake,
+  type SubmitMode,
+  type WebhookOptions,
+} from "./common.ts";
 import { startServer, VIDEO_BYTES } from "./server.ts";
 
 function newSecret(): string {
@@ -21,17 +32,26 @@ async function sign(secret: string, id: string, timestamp: string, body: string)
 
 export function startReplicateFake(): ProviderFake {
   const secret = newSecret();
-  const predictions = new Map<string, "processing" | "succeeded" | "failed">();
+  const predictions = new Map<
+    string,
+    { status: "processing" | "succeeded" | "failed"; videoUrl?: string }
+  >();
+  const callbacks = new Map<string, string>();
   let submissions = 0;
-  const fake = { name: "replicate", submitMode: "accept" as SubmitMode } as ProviderFake;
+  const fake = {
+    name: "replicate",
+    submitMode: "accept" as SubmitMode,
+    flakyReads: [] as number[],
+    rawFailure: "NSFW content detected (safety checker v3 on a100-node-12)",
+  } as ProviderFake;
 
   const prediction = (id: string) => {
-    const status = predictions.get(id) ?? "processing";
+    const p = predictions.get(id) ?? { status: "processing" };
     return {
       id,
-      status,
-      output: status === "succeeded" ? `${server.url}/files/${id}.mp4` : null,
-      error: status === "failed" ? "NSFW content detected" : null,
+      status: p.status,
+      output: p.status === "succeeded" ? (p.videoUrl ?? `${server.url}/files/${id}.mp4`) : null,
+      error: p.status === "failed" ? fake.rawFailure : null,
     };
   };
 
@@ -43,14 +63,16 @@ export function startReplicateFake(): ProviderFake {
     const get = /^\/predictions\/([^/]+)$/.exec(req.path);
     if (req.method === "GET" && get) {
       if (!predictions.has(get[1])) return Response.json({ detail: "not found" }, { status: 404 });
-      return Response.json(prediction(get[1]));
+      return flakyAnswer(fake) ?? Response.json(prediction(get[1]));
     }
     if (req.method === "POST" && /^\/(models\/[^/]+\/[^/]+\/)?predictions$/.test(req.path)) {
       submissions++;
-      const failure = await failureFor(fake.submitMode, server);
+      const failure = await failureFor(fake.submitMode, server, req);
       if (failure) return failure;
       const id = crypto.randomUUID().replaceAll("-", "").slice(0, 26);
-      predictions.set(id, "processing");
+      predictions.set(id, { status: "processing" });
+      const webhook = JSON.parse(req.body).webhook;
+      if (typeof webhook === "string") callbacks.set(id, webhook);
       return Response.json({ ...prediction(id), status: "starting" }, { status: 201 });
     }
     return Response.json({ detail: "no route" }, { status: 404 });
@@ -62,15 +84,17 @@ export function startReplicateFake(): ProviderFake {
       apiToken: "test-replicate-token",
       webhookSecret: secret,
       apiUrl: server.url,
+      readRetry: { attempts: 3, backoffMs: 1 },
       fetch,
       now: () => new Date(),
     }),
     submissions: () => submissions,
-    finish(id: string, result: "succeeded" | "failed") {
-      predictions.set(id, result);
+    callbackOf: (id: string) => callbacks.get(id),
+    finish(id: string, result: "succeeded" | "failed", options: FinishOptions = {}) {
+      predictions.set(id, { status: result, videoUrl: options.videoUrl });
     },
     async webhook(id: string, result: "succeeded" | "failed", options: WebhookOptions = {}) {
-      fake.finish(id, result);
+      fake.finish(id, result, { videoUrl: options.videoUrl });
       const body = JSON.stringify(prediction(id));
       const webhookId = `msg_${crypto.randomUUID()}`;
       const timestamp = String(Math.floor(Date.now() / 1000) - (options.ageSeconds ?? 0));
@@ -80,8 +104,7 @@ export function startReplicateFake(): ProviderFake {
         timestamp,
         body,
       );
-      const query = options.jobHint ? `?job=${options.jobHint}` : "";
-      return new Request(`http://functions.local/replicate-webhook${query}`, {
+      return new Request(deliveryUrl("replicate", callbacks.get(id), options), {
         method: "POST",
         headers: {
           "content-type": "application/json",

@@ -1,7 +1,9 @@
 /**
  * What a verified StoreKit 2 transaction must say before it may credit
- * anyone: our app, the environment this backend serves, a consumable, not
- * revoked, and (when the app set it) bought by this very user.
+ * anyone: our app, the environment this backend serves, a consumable,
+ * quantity 1. Whether it was revoked and whether it was bought by this very
+ * user (appAccountToken) are checked by verify-purchase (apple.ts), which
+ * answers them with their own codes.
  */
 
 export type AppleEnvironment = "Production" | "Sandbox";
@@ -18,6 +20,19 @@ export interface AppleAppConfig {
    * "Sandbox" so they can be told apart.
    */
   allowSandbox: boolean;
+  /**
+   * Also credit transactions without an appAccountToken
+   * (APPLE_ALLOW_UNBOUND_PURCHASES=true). Off by default: an unbound
+   * transaction is credited to whoever sends it first, so a leaked JWS could
+   * be claimed by another account before its buyer.
+   */
+  allowUnboundPurchases?: boolean;
+  /**
+   * The app's Apple ID (App Store Connect › App Information, APPLE_APP_APPLE_ID).
+   * When set, Production notifications must carry it, as Apple's
+   * SignedDataVerifier requires; null/undefined skips the check.
+   */
+  appAppleId?: number | null;
 }
 
 /** The fields of JWSTransactionDecodedPayload this backend relies on. */
@@ -78,24 +93,38 @@ export function checkBundle(bundleId: unknown, config: AppleAppConfig): void {
   }
 }
 
-/** Every rule a purchase must pass before `userId` may be credited for it. */
-export function checkPurchase(tx: AppleTransaction, config: AppleAppConfig, userId: string): void {
+/**
+ * The rules that make a transaction one of this app's credit packs at all
+ * (whoever sends it). verify-purchase then handles revocation and the
+ * buyer binding.
+ */
+export function checkPurchase(tx: AppleTransaction, config: AppleAppConfig): void {
   checkBundle(tx.bundleId, config);
   checkEnvironment(tx.environment, config);
   if (tx.type !== "Consumable") {
     throw new InvalidTransactionError(`type ${tx.type} is not a consumable credit pack`);
-  }
-  if (tx.revocationDate !== null) {
-    throw new InvalidTransactionError("the transaction was refunded or revoked");
   }
   // credit_purchase credits one pack per transaction: a multi-quantity
   // purchase would be under-credited, so it is refused loudly instead.
   if (tx.quantity !== 1) {
     throw new InvalidTransactionError(`quantity ${tx.quantity} is not supported (buy one pack)`);
   }
-  // The app sets appAccountToken to the Supabase user id at purchase time;
-  // a mismatch means the signed transaction was taken from another account.
-  if (tx.appAccountToken !== null && tx.appAccountToken.toLowerCase() !== userId.toLowerCase()) {
-    throw new InvalidTransactionError("the transaction belongs to another account");
+}
+
+/**
+ * Apple's SignedDataVerifier refuses a Production notification whose
+ * appAppleId is not the app's; so does this backend when APPLE_APP_APPLE_ID
+ * is set. Sandbox notifications carry no reliable appAppleId.
+ */
+export function checkAppAppleId(
+  environment: unknown,
+  appAppleId: unknown,
+  config: AppleAppConfig,
+): void {
+  if (config.appAppleId == null || environment !== "Production") return;
+  if (appAppleId !== config.appAppleId) {
+    throw new InvalidTransactionError(
+      `appAppleId ${String(appAppleId)} is not this app's (${config.appAppleId})`,
+    );
   }
 }
