@@ -55,7 +55,9 @@ describe("verify on fixture projects", () => {
     expect(result.ok, output).toBe(true);
     expect(result.checks.map((c) => c.name)).toEqual([
       "postgres",
-      ...["legacy", "2026"].flatMap((r) => ["platform", "db push", "advisors", "exposure", "pgtap"].map((c) => `[${r}] ${c}`)),
+      ...["legacy", "2026"].flatMap((r) =>
+        ["platform", "db push", "advisors", "exposure", "schedules", "pgtap"].map((c) => `[${r}] ${c}`),
+      ),
       "deno check",
       "deno lint",
       "deno fmt",
@@ -65,6 +67,11 @@ describe("verify on fixture projects", () => {
     ]);
     expect(result.checks.every((c) => c.status === "pass"), output).toBe(true);
     expect(output).toMatch(/verify passed/);
+    // The fixture's two jobs were run, not just found.
+    const schedules = result.checks.find((c) => c.name === "[legacy] schedules")!;
+    expect(schedules.detail).toMatch(/^2 jobs run as pg_cron would \(emulated pg_cron\); none sends without the Vault secrets; re-running 1 schedule migration adds no job/);
+    expect(schedules.detail).toContain("call-hello (*/10 * * * *): POST <project_url>/functions/v1/hello (timeout 10 s)");
+    expect(schedules.detail).toContain("forget-old-notes (0 4 * * *)");
   });
 
   it("refuses an existing server without superuser rights, saying why", { timeout: TIMEOUT }, async () => {
@@ -140,6 +147,22 @@ describe("verify on fixture projects", () => {
     // A SQL error names the file, the line and the error; a short run names the plan.
     expect(pgtap.detail).toMatch(/supabase\/tests\/03_sql_error.test.sql:5: SQL error 42P01 relation "public.no_such_table" does not exist/);
     expect(pgtap.detail).toMatch(/supabase\/tests\/04_plan.test.sql: planned 3 tests but ran 2/);
+  });
+
+  it("fails a typo in a cron job's body, naming the job, the migration and the SQL error", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("cron-typo");
+    expect(result.ok).toBe(false);
+    for (const regime of ["legacy", "2026"]) {
+      // pg_cron stores the command as text: the migration applies, the job would fail every run.
+      expect(byName(`[${regime}] db push`).status).toBe("pass");
+      const schedules = byName(`[${regime}] schedules`);
+      expect(schedules.status).toBe("fail");
+      expect(schedules.detail).toMatch(
+        /job call-hello \(\*\/10 \* \* \* \*\) \(scheduled in supabase\/migrations\/20260101000050_schedules.sql\): its command fails: 42703 column "decrypted_secrte" does not exist \(line \d+ of the command\)/,
+      );
+      // The other job is fine and not blamed.
+      expect(schedules.detail).not.toContain("forget-old-notes");
+    }
   });
 
   it("fails a type error in a function, naming the file", { timeout: TIMEOUT }, async () => {
