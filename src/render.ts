@@ -16,6 +16,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
+import { OPENAPI_PATH, OPENAPI_SCRIPT, openApiText } from "./openapi.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 
 export interface RenderedFile {
@@ -121,6 +122,10 @@ export function render(ctx: RenderContext, base: Date, templatesDir = TEMPLATES_
       files.set(out, { path: out, content: tidy(content), layer, ...(mode ? { mode } : {}) });
     }
   });
+  // openapi.json is built from the contract modules themselves (openapi.ts says why).
+  if (files.has(OPENAPI_SCRIPT)) {
+    files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApiText(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
+  }
   return [...files.values()];
 }
 
