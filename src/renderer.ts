@@ -17,6 +17,7 @@
  * - `supabase/migrations/NNNN_name.sql` → `<UTC YYYYMMDDHHMMSS of base + NNNN s>_name.sql`.
  */
 import Handlebars from "handlebars/runtime";
+import { OPENAPI_PATH, OPENAPI_SCRIPT, openApiText } from "./openapi.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 
 export interface RenderedFile {
@@ -121,6 +122,10 @@ export function renderTemplates(ctx: RenderContext, base: Date, bundle: Template
       files.set(out, { path: out, content: tidy(content), layer, ...(file.mode ? { mode: file.mode } : {}) });
     }
   });
+  // openapi.json is built from the contract modules themselves (openapi.ts says why).
+  if (files.has(OPENAPI_SCRIPT)) {
+    files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApiText(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
+  }
   return [...files.values()];
 }
 

@@ -22,12 +22,15 @@ export interface VaultSecret {
  * The CASE branches call Vault only when taken.
  */
 export function vaultSql(secrets: VaultSecret[]): string {
-  const rows = secrets.map((s) => `(${literal(s.name)}, ${literal(s.value)}, ${literal(s.description)})`).join(",\n    ");
-  return `with wanted (name, secret, description) as (
+  const rows = secrets
+    .map((s, i) => `(${i + 1}, ${literal(s.name)}, ${literal(s.value)}, ${literal(s.description)})`)
+    .join(",\n    ");
+  // The rows come back in the order asked (the join alone promises no order).
+  return `with wanted (ord, name, secret, description) as (
   values
     ${rows}
 ), current_secrets as (
-  select w.name, w.secret, w.description, d.id, d.decrypted_secret
+  select w.ord, w.name, w.secret, w.description, d.id, d.decrypted_secret
   from wanted w left join vault.decrypted_secrets d on d.name = w.name
 )
 select c.name,
@@ -39,5 +42,6 @@ select c.name,
     else 'unchanged'
   end as action
 from current_secrets c
+order by c.ord
 `;
 }

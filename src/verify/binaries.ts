@@ -109,3 +109,60 @@ export function mirrorTree(from: string, to: string): void {
     }
   }
 }
+
+/**
+ * A private install of the server under `root`: `postgres` and `initdb`
+ * hard-linked (or copied), everything else reached through symlinks, except
+ * `share/extension`, a real folder of symlinks that verify may add files to
+ * (pgTAP, the platform's extensions) without touching the installation itself
+ * (a project's node_modules, or /usr/share/postgresql).
+ *
+ * PostgreSQL finds its share and library folders relative to its own
+ * executable (it resolves symlinks, hence the real binaries), keeping the
+ * installation's layout: so the layout from the common ancestor of the bin
+ * and share folders is rebuilt under `root`.
+ */
+export function overlayInstall(bins: PgBinaries, root: string): PgBinaries {
+  const ancestor = commonAncestor(bins.binDir, bins.shareDir);
+  const at = (p: string) => path.join(root, path.relative(ancestor, p));
+  const binParent = path.dirname(bins.binDir);
+  const isOnShareDir = (p: string) => bins.shareDir === p || bins.shareDir.startsWith(p + path.sep);
+
+  fs.mkdirSync(at(bins.binDir), { recursive: true, mode: 0o755 });
+  for (const tool of ["postgres", "initdb"]) linkOrCopy(path.join(bins.binDir, tool), path.join(at(bins.binDir), tool));
+  // The library folder (and anything else) beside bin/.
+  for (const entry of fs.readdirSync(binParent)) {
+    const src = path.join(binParent, entry);
+    if (src === bins.binDir || isOnShareDir(src)) continue;
+    fs.symlinkSync(src, at(src));
+  }
+  const share = at(bins.shareDir);
+  fs.mkdirSync(path.join(share, "extension"), { recursive: true, mode: 0o755 });
+  for (const entry of fs.readdirSync(bins.shareDir)) {
+    if (entry !== "extension") fs.symlinkSync(path.join(bins.shareDir, entry), path.join(share, entry));
+  }
+  const extension = path.join(bins.shareDir, "extension");
+  if (fs.existsSync(extension)) {
+    for (const entry of fs.readdirSync(extension)) {
+      fs.symlinkSync(path.join(extension, entry), path.join(share, "extension", entry));
+    }
+  }
+  return { binDir: at(bins.binDir), shareDir: share, pgMajor: bins.pgMajor };
+}
+
+function commonAncestor(a: string, b: string): string {
+  const pa = path.resolve(a).split(path.sep);
+  const pb = path.resolve(b).split(path.sep);
+  let i = 0;
+  while (i < pa.length && i < pb.length && pa[i] === pb[i]) i++;
+  return pa.slice(0, i).join(path.sep) || path.sep;
+}
+
+function linkOrCopy(src: string, dst: string): void {
+  try {
+    fs.linkSync(src, dst);
+  } catch {
+    fs.copyFileSync(src, dst);
+    fs.chmodSync(dst, fs.statSync(src).mode);
+  }
+}

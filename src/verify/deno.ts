@@ -23,6 +23,8 @@ interface DenoRun {
   bin: string;
   functionsDir: string;
   env?: Record<string, string>;
+  /** Files the tests may write (the contract record). */
+  allowWrite?: string[];
 }
 
 async function deno(run: DenoRun, args: string[]) {
@@ -90,6 +92,7 @@ export async function denoTest(run: DenoRun): Promise<Outcome> {
     "--allow-env",
     "--allow-read",
     "--allow-net=127.0.0.1,localhost",
+    ...(run.allowWrite?.length ? [`--allow-write=${run.allowWrite.join(",")}`] : []),
     ...files,
   ]);
   const out = r.all ?? "";

@@ -4,17 +4,36 @@
  * "not exposed by default" mode) it loads the Supabase platform emulation into
  * a fresh database on a real PostgreSQL, applies the migrations with the real
  * Supabase CLI, runs Supabase's advisors plus our exposure checks, and runs the
- * pgTAP tests; then Deno checks, lints, format-checks and tests the Edge
- * Functions against a migrated database. One line per check.
+ * pgTAP tests, and runs every cron job as pg_cron would (`schedules`); then
+ * Deno checks, lints, format-checks and tests the Edge Functions against a
+ * migrated database. One line per check.
+ *
+ * pg_cron lives in one database per server (cron.database_name). On
+ * PostgreSQL 15 with the real pg_cron installed, each regime therefore gets
+ * its own server (started from one initdb) whose cron database is the
+ * regime's database, named up front; the regimes still run side by side.
+ * Elsewhere (PostgreSQL 17, an existing server) pg_cron is verify's emulation,
+ * which works in every database of one server.
  *
  * A check whose tool is not installed is `missing` (never `pass`); with
  * `ci: true` a missing tool fails the run.
  */
 import path from "node:path";
 import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
+import { checkContract, checkOpenApi, hasContract, recordFile } from "./contract.js";
 import { checkExposure } from "./exposure.js";
 import { createPgtap, installPgtapFiles, runTestFiles } from "./pgtap.js";
-import { dropDatabase, preparePlatform, type PlatformDatabase, type Regime, startPostgres, withClient } from "./postgres.js";
+import {
+  dropDatabase,
+  type PostgresServer,
+  preparePlatform,
+  type PlatformDatabase,
+  realPgCronAvailable,
+  type Regime,
+  startPostgres,
+  withClient,
+} from "./postgres.js";
+import { checkSchedules, projectFunctions } from "./schedules.js";
 import { findBin, type ProjectLayout, readProject } from "./project.js";
 import { type Check, fail, formatCheck, missing, type Outcome, pass, summary, timed } from "./report.js";
 import { dbAdvisors, dbPush } from "./supabase-cli.js";
@@ -86,32 +105,66 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
       : undefined;
   // Never leave a rejected promise unobserved if the SQL part throws.
   denoStatic?.catch(() => undefined);
+  // The apps' contract (contract.ts): the document now, the recorded answers after deno test.
+  const contract = functionsDir && denoBin && hasContract(functionsDir) ? recordFile() : undefined;
+  const openapi = contract
+    ? timed("openapi", () => checkOpenApi({ projectDir, functionsDir: functionsDir!, deno: denoBin! }))
+    : undefined;
+  openapi?.catch(() => undefined);
 
-  let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
-  let superuserUrl = databaseUrl;
+  const servers: PostgresServer[] = [];
+  const superuserUrls = new Map<Regime, string>();
+  const pgtapReady = new Map<Regime, Outcome>();
   const databases: PlatformDatabase[] = [];
   let testDatabase: PlatformDatabase | undefined;
+  // One server per regime when the real pg_cron must live in each regime's database.
+  const serverPerRegime = !databaseUrl && project.pgMajor === 15 && realPgCronAvailable(15, projectDir);
   try {
-    let pgtapReady: Outcome = pass();
     const pgCheck = await step("postgres", async () => {
-      if (databaseUrl) return checkExistingServer(databaseUrl, project.pgMajor);
-      server = await startPostgres({ pgMajor: project.pgMajor, from: projectDir });
-      superuserUrl = server.superuserUrl;
-      pgtapReady = installPgtapFiles(server.shareDir);
-      return pass(server.note ?? `PostgreSQL ${server.pgMajor} on 127.0.0.1:${server.port}`);
+      if (databaseUrl) {
+        const outcome = await checkExistingServer(databaseUrl, project.pgMajor);
+        for (const regime of regimes) {
+          superuserUrls.set(regime, databaseUrl);
+          pgtapReady.set(regime, pass());
+        }
+        return outcome;
+      }
+      const started = await Promise.allSettled(
+        (serverPerRegime ? regimes : [undefined]).map((regime) =>
+          startPostgres({
+            pgMajor: project.pgMajor,
+            from: projectDir,
+            ...(regime ? { cronDatabase: regimeDatabase(regime) } : {}),
+          }),
+        ),
+      );
+      for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (failed) throw failed.reason;
+      regimes.forEach((regime, i) => {
+        const server = servers[serverPerRegime ? i : 0]!;
+        superuserUrls.set(regime, server.superuserUrl);
+        pgtapReady.set(regime, installPgtapFiles(server.shareDir));
+      });
+      const first = servers[0]!;
+      const where = `127.0.0.1:${servers.map((x) => x.port).join(", :")}`;
+      const cron = serverPerRegime
+        ? "real pg_cron, one server per regime (pg_cron lives in one database per server)"
+        : `pg_cron ${first.pgCron}`;
+      return pass(first.note ? `${first.note}; ${cron}` : `PostgreSQL ${first.pgMajor} on ${where}, ${cron}`);
     });
 
-    if (pgCheck.status === "pass" && superuserUrl) {
-      const su = superuserUrl;
+    if (pgCheck.status === "pass") {
       // Regimes use separate databases, so they run side by side; their lines
       // are printed in order once each is done.
       const pipelines = regimes.map((regime) =>
         verifyRegime(regime, {
-          superuserUrl: su,
+          superuserUrl: superuserUrls.get(regime)!,
+          ...(serverPerRegime ? { database: regimeDatabase(regime) } : {}),
           projectDir,
           project,
           supabaseBin,
-          pgtapReady,
+          pgtapReady: pgtapReady.get(regime) ?? pass(),
           created: (db) => databases.push(db),
         }),
       );
@@ -127,27 +180,47 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
     if (!functionsDir) {
       record({ name: "deno", status: "fail", ms: 0, detail: "supabase/functions not found" });
     } else if (!denoBin) {
-      for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
-        record({ name, status: "missing", ms: 0, detail: DENO_HINT });
-      }
+      const names = hasContract(functionsDir)
+        ? ["deno check", "deno lint", "deno fmt", "openapi", "deno test", "contract"]
+        : ["deno check", "deno lint", "deno fmt", "deno test"];
+      for (const name of names) record({ name, status: "missing", ms: 0, detail: DENO_HINT });
     } else {
       for (const c of (await denoStatic) ?? []) record(c);
-      await step("deno test", async () => {
+      if (openapi) record(await openapi);
+      const tests = await step("deno test", async () => {
         if (!testDatabase) return fail("not run: no database was migrated (see db push above)");
-        return denoTest({ bin: denoBin!, functionsDir, env: { DATABASE_URL: testDatabase.postgresUrl } });
+        return denoTest({
+          bin: denoBin!,
+          functionsDir,
+          env: { DATABASE_URL: testDatabase.postgresUrl, ...(contract ? { CONTRACT_RECORD: contract.file } : {}) },
+          ...(contract ? { allowWrite: [contract.file] } : {}),
+        });
       });
+      if (contract && testDatabase) {
+        // After failed tests only part of the answers were recorded: check
+        // those, without asking that every operation was exercised.
+        await step("contract", async () => checkContract(functionsDir, contract.file, { complete: tests.status === "pass" }));
+      }
     }
   } finally {
-    if (server) await server.stop().catch(() => undefined);
-    else if (superuserUrl) {
-      for (const db of databases) await dropDatabase(superuserUrl, db.database).catch(() => undefined);
+    contract?.dispose();
+    if (servers.length) await Promise.all(servers.map((x) => x.stop().catch(() => undefined)));
+    else if (databaseUrl) {
+      for (const db of databases) await dropDatabase(databaseUrl, db.database).catch(() => undefined);
     }
   }
   return finish();
 }
 
+/** The regime's database when its name must be known before the server starts (cron.database_name). */
+function regimeDatabase(regime: Regime): string {
+  return `verify_${regime}`;
+}
+
 interface RegimeContext {
   superuserUrl: string;
+  /** A fixed database name (else a random one). */
+  database?: string;
   projectDir: string;
   project: ProjectLayout;
   supabaseBin: string | undefined;
@@ -155,7 +228,7 @@ interface RegimeContext {
   created: (db: PlatformDatabase) => void;
 }
 
-/** One privilege regime: platform → db push → advisors → exposure → pgTAP, in a fresh database. */
+/** One privilege regime: platform → db push → advisors → exposure → schedules → pgTAP, in a fresh database. */
 async function verifyRegime(
   regime: Regime,
   ctx: RegimeContext,
@@ -168,7 +241,7 @@ async function verifyRegime(
   };
   let db: PlatformDatabase | undefined;
   const platform = await step("platform", async () => {
-    db = await preparePlatform(ctx.superuserUrl, { regime });
+    db = await preparePlatform(ctx.superuserUrl, { regime, ...(ctx.database ? { database: ctx.database } : {}) });
     ctx.created(db);
     return pass(db.database);
   });
@@ -182,6 +255,16 @@ async function verifyRegime(
   if (push.status !== "pass") return { checks };
   await step("advisors", async () => (bin ? dbAdvisors(bin, ctx.projectDir, target.postgresUrl) : missing(SUPABASE_HINT)));
   await step("exposure", () => checkExposure(target.postgresUrl));
+  await step("schedules", () =>
+    checkSchedules({
+      superuserUrl: target.superuserUrl,
+      migrationRole: new URL(target.postgresUrl).username || "postgres",
+      database: target.database,
+      migrationsDir: path.join(ctx.project.supabaseDir, "migrations"),
+      migrations: ctx.project.migrations,
+      functions: projectFunctions(ctx.project.functionsDir),
+    }),
+  );
   await step("pgtap", async () => {
     if (ctx.pgtapReady.status !== "pass") return ctx.pgtapReady;
     const created = await createPgtap(target.superuserUrl);

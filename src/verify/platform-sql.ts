@@ -36,6 +36,10 @@ begin
   if not exists (select from pg_roles where rolname = 'supabase_storage_admin') then
     create role supabase_storage_admin nologin noinherit createrole;
   end if;
+  -- pg_net's grants name it (Supabase's grant_pg_net_access creates it).
+  if not exists (select from pg_roles where rolname = 'supabase_functions_admin') then
+    create role supabase_functions_admin nologin noinherit createrole;
+  end if;
   -- On Supabase, migrations run as postgres, which is NOT a superuser
   -- (10000000000000_demote-postgres.sql). A migration that needs superuser
   -- must fail here exactly as it would there.
@@ -227,6 +231,20 @@ alter function storage.foldername(text) owner to supabase_storage_admin;
 alter function storage.filename(text) owner to supabase_storage_admin;
 alter function storage.extension(text) owner to supabase_storage_admin;
 
+${EXTENSION_HOOKS_SQL}
+-- Vault is installed on every Supabase project, with these grants
+-- (supabase/postgres migrations/db/migrations/20221207154255_create_vault.sql).
+do $vault$
+begin
+  if exists (select from pg_available_extensions where name = 'supabase_vault') then
+    create extension if not exists supabase_vault;
+    grant usage on schema vault to postgres with grant option;
+    grant select, delete on vault.secrets, vault.decrypted_secrets to postgres with grant option;
+    grant execute on function vault.create_secret, vault.update_secret, vault._crypto_aead_det_decrypt to postgres with grant option;
+  end if;
+end
+$vault$;
+
 -- default privileges, as Supabase sets them ------------------------------------
 alter default privileges for role postgres in schema public grant all on tables to anon, authenticated, service_role;
 alter default privileges for role postgres in schema public grant all on functions to anon, authenticated, service_role;
@@ -237,6 +255,83 @@ alter default privileges for role current_user in schema public grant all on seq
 ${regime === "2026" ? REVOKE_DEFAULT_DATA_API_PRIVILEGES_SQL : "-- legacy regime: new objects in public are exposed to the Data API roles."}
 `;
 }
+
+/**
+ * What happens on Supabase when role postgres runs `create extension pg_cron`
+ * (or pg_net): supautils runs the CREATE EXTENSION of a "privileged
+ * extension" as the superuser, so the extension belongs to supabase_admin,
+ * and event triggers then grant postgres what it may use of it
+ * (supabase/postgres: extensions.grant_pg_cron_access as of
+ * 20260730000000_revoke_trigger_on_cron_tables_from_postgres.sql,
+ * extensions.grant_pg_net_access as of 20250220051611_pg_net_perms_fix.sql).
+ *
+ * Here the extensions' control files are `trusted` (their scripts run as the
+ * bootstrap superuser, supabase_admin), and these event triggers are
+ * SECURITY DEFINER: they stand in for supautils' switch to the superuser,
+ * without which postgres could not grant on objects it does not own. The
+ * first one hands the extension itself to supabase_admin, as on Supabase; the
+ * real pg_cron inserts its jobs as the extension's owner.
+ */
+const EXTENSION_HOOKS_SQL = `
+create or replace function extensions.verify_supautils_extension_owner() returns event_trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_ext oid;
+begin
+  for v_ext in
+    select e.oid from pg_catalog.pg_event_trigger_ddl_commands() ev
+    join pg_catalog.pg_extension e on ev.objid = e.oid
+    where ev.classid = 'pg_catalog.pg_extension'::regclass
+      and e.extname in ('pg_cron', 'pg_net', 'supabase_vault')
+      and e.extowner <> (select r.oid from pg_catalog.pg_roles r where r.rolname = current_user)
+  loop
+    update pg_catalog.pg_extension set extowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = current_user)
+    where oid = v_ext;
+    delete from pg_catalog.pg_shdepend
+    where classid = 'pg_catalog.pg_extension'::regclass and objid = v_ext and deptype = 'o';
+  end loop;
+end
+$$;
+create event trigger a_verify_supautils_extension_owner on ddl_command_end when tag in ('CREATE EXTENSION')
+execute function extensions.verify_supautils_extension_owner();
+
+create or replace function extensions.grant_pg_cron_access() returns event_trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (
+    select from pg_catalog.pg_event_trigger_ddl_commands() ev
+    join pg_catalog.pg_extension e on ev.objid = e.oid
+    where e.extname = 'pg_cron'
+  ) then
+    grant usage on schema cron to postgres with grant option;
+    alter default privileges in schema cron grant all on tables to postgres with grant option;
+    alter default privileges in schema cron grant all on functions to postgres with grant option;
+    alter default privileges in schema cron grant all on sequences to postgres with grant option;
+    grant all privileges on all tables in schema cron to postgres with grant option;
+    revoke all on table cron.job from postgres;
+    grant select on table cron.job to postgres with grant option;
+    revoke trigger on cron.job_run_details from postgres;
+  end if;
+end
+$$;
+create event trigger issue_pg_cron_access on ddl_command_end when tag in ('CREATE EXTENSION')
+execute function extensions.grant_pg_cron_access();
+
+create or replace function extensions.grant_pg_net_access() returns event_trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (
+    select from pg_catalog.pg_event_trigger_ddl_commands() ev
+    join pg_catalog.pg_extension e on ev.objid = e.oid
+    where e.extname = 'pg_net'
+  ) then
+    grant usage on schema net to supabase_functions_admin, postgres, anon, authenticated, service_role;
+  end if;
+end
+$$;
+create event trigger issue_pg_net_access on ddl_command_end when tag in ('CREATE EXTENSION')
+execute function extensions.grant_pg_net_access();
+`;
 
 /**
  * RevokeDefaultDataApiPrivilegesSql of the Supabase CLI (internal/db/start):

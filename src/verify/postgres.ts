@@ -5,7 +5,10 @@
  *
  *   const pg = await startPostgres({ pgMajor: 17 });
  *   //   pg.superuserUrl  postgresql://supabase_admin:…@127.0.0.1:<port>/postgres?sslmode=disable
- *   //   pg.port, pg.pgMajor (the major actually running), pg.shareDir, pg.note
+ *   //   pg.port, pg.pgMajor (the major actually running), pg.shareDir, pg.note,
+ *   //   pg.pgCron ("real" | "emulated" | "none")
+ *   //   options: extensions: false (a plain server, no pg_cron/pg_net/Vault),
+ *   //            cronDatabase: "name" (the real pg_cron's one database, PG 15)
  *   const db = await preparePlatform(pg.superuserUrl, { regime: "2026" });
  *   //   db.postgresUrl   as role `postgres` (NOT a superuser, as on Supabase), ?sslmode=disable
  *   //   db.superuserUrl  same database, as the superuser
@@ -18,6 +21,10 @@
  * (Debian/Ubuntu /usr/lib/postgresql/15) is used when installed, else PG 17 with
  * a `note`. Run as root, the server runs as OS user `postgres` (PostgreSQL
  * refuses root), so the temp dir is handed to that user.
+ *
+ * Each server runs from a private install (`overlayInstall`) whose
+ * share/extension holds the platform's extensions (extensions.ts) and pgTAP,
+ * so nothing is ever written into the PostgreSQL installation itself.
  */
 import { type ChildProcess, spawn, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -25,7 +32,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { canRun, findBinaries, mirrorTree } from "./binaries.js";
+import { canRun, findBinaries, mirrorTree, overlayInstall, type PgBinaries } from "./binaries.js";
+import { hasRealPgCron, installExtensions } from "./extensions.js";
 
 export type { Regime } from "./platform-sql.js";
 export { findBinaries, type PgBinaries } from "./binaries.js";
@@ -42,6 +50,12 @@ export interface PostgresServer {
   shareDir: string;
   /** Set when the server differs from what was asked (e.g. 17 instead of 15). */
   note?: string;
+  /**
+   * Which pg_cron `create extension pg_cron` gets: the real one (PostgreSQL 15
+   * with Debian's postgresql-15-cron, preloaded, usable only in
+   * `cronDatabase`), verify's emulation (any database), or none.
+   */
+  pgCron: "real" | "emulated" | "none";
   stop(): Promise<void>;
 }
 
@@ -76,6 +90,8 @@ const running = new Set<{ child: ChildProcess; dir: string }>();
 let exitHookInstalled = false;
 
 function killAllSync(): void {
+  for (const dir of templateDirs) fs.rmSync(dir, { recursive: true, force: true });
+  templateDirs.clear();
   for (const r of running) {
     try {
       r.child.kill("SIGKILL");
@@ -156,8 +172,12 @@ function reapOrphans(): void {
     try {
       const owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), "utf8"));
       if (!owner || alive(owner)) continue;
-      const postmaster = Number(fs.readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-      if (postmaster && alive(postmaster) && isServerOf(postmaster, dir)) process.kill(postmaster, "SIGQUIT");
+      try {
+        const postmaster = Number(fs.readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+        if (postmaster && alive(postmaster) && isServerOf(postmaster, dir)) process.kill(postmaster, "SIGQUIT");
+      } catch {
+        /* never started, or an initdb template */
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* not ours, or already gone */
@@ -174,6 +194,54 @@ function isServerOf(pid: number, dir: string): boolean {
   }
 }
 
+/**
+ * Whether `startPostgres({ pgMajor, cronDatabase })` runs the real pg_cron:
+ * the installation has it (PostgreSQL 15 with Debian's postgresql-15-cron).
+ */
+export function realPgCronAvailable(pgMajor: 15 | 17, from?: string): boolean {
+  try {
+    return hasRealPgCron(path.join(findBinaries(pgMajor, from).shareDir, "extension"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One initdb per installation and process: later servers start from a copy of
+ * its data folder (a copy takes ~50 ms, initdb about a second). They share the
+ * superuser password, which is random per process.
+ */
+const templates = new Map<string, Promise<{ dataDir: string; password: string }>>();
+const templateDirs = new Set<string>();
+
+function initdbTemplate(key: string, bins: PgBinaries, ids: { uid: number; gid: number } | undefined) {
+  let template = templates.get(key);
+  if (!template) {
+    template = (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), TMP_PREFIX));
+      templateDirs.add(dir);
+      fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
+      if (ids) fs.chownSync(dir, ids.uid, ids.gid);
+      const password = crypto.randomBytes(18).toString("base64url");
+      const pwFile = path.join(dir, "pwfile");
+      fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+      if (ids) fs.chownSync(pwFile, ids.uid, ids.gid);
+      const dataDir = path.join(dir, "data");
+      await runToEnd(
+        path.join(bins.binDir, "initdb"),
+        [`--pgdata=${dataDir}`, `--username=${SUPERUSER}`, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
+        ids,
+      );
+      fs.rmSync(pwFile, { force: true });
+      return { dataDir, password };
+    })();
+    templates.set(key, template);
+    // A failed initdb is not cached: the next server tries again.
+    template.catch(() => templates.delete(key));
+  }
+  return template;
+}
+
 export async function startPostgres(
   opts: {
     pgMajor?: 15 | 17;
@@ -181,10 +249,24 @@ export async function startPostgres(
     log?: (line: string) => void;
     /** Keep commits durable (fsync, synchronous_commit), as a hosted database does; for benchmarks. */
     durable?: boolean;
+    /**
+     * Offer the platform's extensions (pg_cron, pg_net, supabase_vault) as
+     * Supabase does; default true. `false`: a plain server, as a CI service
+     * container would be.
+     */
+    extensions?: boolean;
+    /**
+     * The one database in which the real pg_cron may be created
+     * (cron.database_name), when the installation has it (PostgreSQL 15 with
+     * postgresql-15-cron). Without it, pg_cron is the emulation, creatable
+     * in every database.
+     */
+    cronDatabase?: string;
   } = {},
 ): Promise<PostgresServer> {
   reapOrphans();
   let bins = findBinaries(opts.pgMajor ?? 17, opts.from);
+  const original = bins;
   const ids = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), TMP_PREFIX));
   fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
@@ -202,23 +284,23 @@ export async function startPostgres(
     mirrorTree(path.dirname(bins.binDir), native);
     bins = { ...bins, binDir: path.join(native, "bin"), shareDir: path.join(native, path.relative(path.dirname(bins.binDir), bins.shareDir)) };
   }
-  const dataDir = path.join(dir, "data");
-  const password = crypto.randomBytes(18).toString("base64url");
-  const pwFile = path.join(dir, "pwfile");
-  fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-  if (ids) fs.chownSync(pwFile, ids.uid, ids.gid);
+  // A private share/extension: extensions are added there, never to the installation.
+  bins = overlayInstall(bins, path.join(dir, "install"));
+  const extensionDir = path.join(bins.shareDir, "extension");
+  const realCron = opts.extensions !== false && opts.cronDatabase !== undefined && hasRealPgCron(extensionDir);
+  if (opts.extensions !== false) installExtensions(extensionDir, { realCron });
+  const pgCron = opts.extensions === false ? "none" : realCron ? "real" : "emulated";
 
+  const dataDir = path.join(dir, "data");
+  let password: string;
   try {
-    await runToEnd(
-      path.join(bins.binDir, "initdb"),
-      [`--pgdata=${dataDir}`, `--username=${SUPERUSER}`, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
-      ids,
-    );
+    const template = await initdbTemplate(`${original.binDir}|${ids?.uid ?? ""}`, bins, ids);
+    password = template.password;
+    await runToEnd("cp", ["-pR", template.dataDir, dataDir], ids);
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  fs.rmSync(pwFile, { force: true });
 
   installExitHook();
   let lastError: unknown;
@@ -234,6 +316,17 @@ export async function startPostgres(
         "-c", "max_connections=200",
         // Throwaway data: durability buys nothing and costs seconds.
         ...(opts.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+        ...(realCron
+          ? [
+              "-c", "shared_preload_libraries=pg_cron",
+              "-c", `cron.database_name=${opts.cronDatabase}`,
+              // verify runs each job itself, when it chooses: the scheduler
+              // must not also run them (a reaper firing mid-test). Its
+              // connections go to a socket folder that does not exist.
+              "-c", `cron.host=${path.join(dir, "no-scheduled-runs")}`,
+              "-c", "cron.log_run=off",
+            ]
+          : []),
       ],
       { ...ids, env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -254,7 +347,8 @@ export async function startPostgres(
       port,
       pgMajor: bins.pgMajor,
       shareDir: bins.shareDir,
-      ...(bins.note ? { note: bins.note } : {}),
+      ...(original.note ? { note: original.note } : {}),
+      pgCron,
       stop: () => (stopped ??= stopServer(entry)),
     };
   }

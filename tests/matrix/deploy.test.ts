@@ -2,7 +2,7 @@
  * `deploy` of the all-features project with the real Supabase CLI (pinned),
  * pointed at a stand-in for the Management API (tests/deploy/management-api.ts)
  * through a CLI profile, and at a real PostgreSQL with the Supabase platform
- * emulation (plus a minimal Vault) for the database steps (`--db-url`).
+ * emulation (Vault included) for the database steps (`--db-url`).
  *
  * - a full deploy: the stand-in saw exactly the expected secrets, functions
  *   (with verify_jwt) and auth config; Vault holds the schedule secrets; no
@@ -23,7 +23,6 @@ import { isRequired } from "../../src/secrets.js";
 import { preparePlatform, type PostgresServer, startPostgres, withClient } from "../../src/verify/postgres.js";
 import { envText, goodValues } from "../deploy/fixtures.js";
 import { profileYaml, type StandIn, startStandIn } from "../deploy/management-api.js";
-import { VAULT_SQL } from "../deploy/vault-stand-in.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/create-video-backend.js");
@@ -59,9 +58,8 @@ async function world(name: string): Promise<World> {
   const standIn = await startStandIn();
   const profile = path.join(tmp, `${name}-profile.yaml`);
   fs.writeFileSync(profile, profileYaml(standIn));
+  // The platform emulation has Supabase's Vault (supabase_vault 0.3: signatures, grants, encryption).
   const db = await preparePlatform(server.superuserUrl, { regime: "2026" });
-  // Until verify's platform emulation has Vault, the test database gets a minimal one.
-  await withClient(db.superuserUrl, (c) => c.query(VAULT_SQL));
   const values = goodValues(readGeneratedProject(dir));
   values.set("PUBLIC_FUNCTIONS_URL", `${standIn.url}/functions/v1`);
   fs.writeFileSync(path.join(dir, ".env"), envText(values));

@@ -22,7 +22,7 @@ import { buildContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";
 import { runVerify } from "../../src/verify/index.js";
 import { installPgtapFiles } from "../../src/verify/pgtap.js";
-import { type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
+import { type PostgresServer, realPgCronAvailable, startPostgres } from "../../src/verify/postgres.js";
 
 /** The generator's choices as boolean factors (name = `<choice>.<value>`). */
 const FACTORS = [
@@ -163,6 +163,13 @@ describe(`verify every combination (${MATRIX.length})`, () => {
         expect.fail(`verify failed for ${label(options)}\n${lines.join("\n")}`);
       }
       expect(result.checks.length).toBeGreaterThanOrEqual(15);
+      // The cron jobs ran in both regimes (which jobs: supabase/tests/51_schedules.test.sql),
+      // under the real pg_cron wherever the server has it.
+      const cron = options.pgMajor === 15 && realPgCronAvailable(15) ? "real" : "emulated";
+      for (const regime of ["legacy", "2026"]) {
+        const schedules = result.checks.find((c) => c.name === `[${regime}] schedules`);
+        expect(schedules?.detail).toMatch(new RegExp(`^\\d+ jobs run as pg_cron would \\(${cron} pg_cron\\)`));
+      }
     });
   });
 });

@@ -55,14 +55,23 @@ describe("verify on fixture projects", () => {
     expect(result.ok, output).toBe(true);
     expect(result.checks.map((c) => c.name)).toEqual([
       "postgres",
-      ...["legacy", "2026"].flatMap((r) => ["platform", "db push", "advisors", "exposure", "pgtap"].map((c) => `[${r}] ${c}`)),
+      ...["legacy", "2026"].flatMap((r) =>
+        ["platform", "db push", "advisors", "exposure", "schedules", "pgtap"].map((c) => `[${r}] ${c}`),
+      ),
       "deno check",
       "deno lint",
       "deno fmt",
+      "openapi",
       "deno test",
+      "contract",
     ]);
     expect(result.checks.every((c) => c.status === "pass"), output).toBe(true);
     expect(output).toMatch(/verify passed/);
+    // The fixture's two jobs were run, not just found.
+    const schedules = result.checks.find((c) => c.name === "[legacy] schedules")!;
+    expect(schedules.detail).toMatch(/^2 jobs run as pg_cron would \(emulated pg_cron\); none sends without the Vault secrets; re-running 1 schedule migration adds no job/);
+    expect(schedules.detail).toContain("call-hello (*/10 * * * *): POST <project_url>/functions/v1/hello (timeout 10 s)");
+    expect(schedules.detail).toContain("forget-old-notes (0 4 * * *)");
   });
 
   it("refuses an existing server without superuser rights, saying why", { timeout: TIMEOUT }, async () => {
@@ -86,7 +95,7 @@ describe("verify on fixture projects", () => {
     expect(result.ok).toBe(false);
     const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
     expect(byName["[2026] db push"]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D supabase/) });
-    for (const name of ["deno check", "deno lint", "deno fmt", "deno test"]) {
+    for (const name of ["deno check", "deno lint", "deno fmt", "openapi", "deno test", "contract"]) {
       expect(byName[name]).toMatchObject({ status: "missing", detail: expect.stringMatching(/npm install -D deno/) });
     }
     expect(result.checks.filter((c) => c.status === "pass").map((c) => c.name)).toEqual(["postgres", "[2026] platform"]);
@@ -140,6 +149,22 @@ describe("verify on fixture projects", () => {
     expect(pgtap.detail).toMatch(/supabase\/tests\/04_plan.test.sql: planned 3 tests but ran 2/);
   });
 
+  it("fails a typo in a cron job's body, naming the job, the migration and the SQL error", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("cron-typo");
+    expect(result.ok).toBe(false);
+    for (const regime of ["legacy", "2026"]) {
+      // pg_cron stores the command as text: the migration applies, the job would fail every run.
+      expect(byName(`[${regime}] db push`).status).toBe("pass");
+      const schedules = byName(`[${regime}] schedules`);
+      expect(schedules.status).toBe("fail");
+      expect(schedules.detail).toMatch(
+        /job call-hello \(\*\/10 \* \* \* \*\) \(scheduled in supabase\/migrations\/20260101000050_schedules.sql\): its command fails: 42703 column "decrypted_secrte" does not exist \(line \d+ of the command\)/,
+      );
+      // The other job is fine and not blamed.
+      expect(schedules.detail).not.toContain("forget-old-notes");
+    }
+  });
+
   it("fails a type error in a function, naming the file", { timeout: TIMEOUT }, async () => {
     const { result, byName } = await verifyFixture("type-error", ["2026"]);
     expect(result.ok).toBe(false);
@@ -157,5 +182,37 @@ describe("verify on fixture projects", () => {
     expect(fmt.status).toBe("fail");
     expect(fmt.detail).toMatch(/not formatted[^\n]*\n\s+supabase\/functions\/hello\/handler.ts/);
     expect(byName("deno check").status).toBe("pass");
+  });
+
+  it("fails a handler that answers a field its contract does not declare, naming endpoint, field and test", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("undeclared-field", ["2026"]);
+    expect(result.ok).toBe(false);
+    const contract = byName("contract");
+    expect(contract.status).toBe("fail");
+    expect(contract.detail).toMatch(/hello GET answered 200: the body does not match openapi.json: \(body\) has the undeclared field "debug"/);
+    expect(contract.detail).toContain("at tests/hello-test.ts");
+    // The tests themselves pass: only the contract catches it.
+    expect(byName("deno test").status).toBe("pass");
+    expect(byName("openapi").status).toBe("pass");
+  });
+
+  it("fails a handler that answers a status its contract does not declare, naming endpoint and status", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("undeclared-status", ["2026"]);
+    expect(result.ok).toBe(false);
+    const contract = byName("contract");
+    expect(contract.status).toBe("fail");
+    expect(contract.detail).toMatch(/hello GET answered 201: status 201 is not declared for GET \/hello \(declared: 200\)/);
+    expect(byName("deno test").status).toBe("pass");
+  });
+
+  it("fails a stale openapi.json, naming the command that refreshes it", { timeout: TIMEOUT }, async () => {
+    const { result, byName } = await verifyFixture("stale-openapi", ["2026"]);
+    expect(result.ok).toBe(false);
+    const openapi = byName("openapi");
+    expect(openapi.status).toBe("fail");
+    expect(openapi.detail).toMatch(/supabase\/functions\/openapi.json is stale/);
+    expect(openapi.detail).toContain("Run `npm run openapi`");
+    expect(openapi.detail).toMatch(/- "description": "A greeting, as it was documented before."/);
+    expect(byName("contract").status).toBe("pass");
   });
 });

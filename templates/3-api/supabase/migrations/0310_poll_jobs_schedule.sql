@@ -5,13 +5,14 @@
 -- pg_net sends the HTTP request (after commit, without blocking the database).
 --
 -- Where the call goes and how it proves itself come from Vault, so no secret
--- is written into a migration. Once per project, in the SQL editor:
+-- is written into a migration. `npm run deploy` stores both (its vault step:
+-- `project_url`, and `cron_secret` = the CRON_SECRET function secret); by
+-- hand, once per project, in the SQL editor:
 --
 --   select vault.create_secret('https://<project-ref>.supabase.co', 'project_url');
 --   select vault.create_secret('<the same value as the CRON_SECRET function secret>', 'cron_secret');
 --
--- and `supabase secrets set CRON_SECRET=<that value>`. Until both Vault
--- secrets exist the schedule runs and sends nothing.
+-- Until both Vault secrets exist the schedule runs and sends nothing.
 --
 -- pg_cron and pg_net are enabled, where available, by the database layer's
 -- scheduler_extensions migration. On a PostgreSQL without them (CI) this

@@ -1,76 +1,40 @@
 /**
- * The body of POST /generate-video, checked against the model's input rules
- * before anything is charged. The normalized input is what the job stores:
- * the same Idempotency-Key with a different input is a conflict (409).
+ * The body of POST /generate-video against the model's own rules, before
+ * anything is charged. Types and limits are the contract's
+ * (generate-video/contract.ts, already checked); what is left depends on the
+ * model: whether it takes an image, which durations and aspect ratios. The
+ * normalized input is what the job stores: the same Idempotency-Key with a
+ * different input is a conflict (409).
  */
-import { HttpError } from "./http.ts";
+import type { GenerateVideoBody } from "../generate-video/contract.ts";
 import type { GenerationInput, ModelSpec } from "./providers/types.ts";
+import { invalidRequest as invalid } from "./validate.ts";
 
-const MAX_PROMPT = 2000;
-const MAX_URL = 2048;
+/** The normalized input (absent options are left out). */
+export function generationInputOf(body: GenerateVideoBody, spec: ModelSpec): GenerationInput {
+  const input: GenerationInput = { prompt: body.prompt };
 
-function invalid(message: string): HttpError {
-  return new HttpError(400, "invalid_request", message);
-}
-
-/** `Idempotency-Key`: 8..128 visible ASCII characters. */
-export function idempotencyKeyOf(req: Request): string {
-  const key = req.headers.get("idempotency-key") ?? "";
-  if (!/^[\x21-\x7e]{8,128}$/.test(key)) {
-    throw invalid("Send an Idempotency-Key header of 8 to 128 characters (a UUID is ideal).");
-  }
-  return key;
-}
-
-/** `model_id` of the body. */
-export function modelIdOf(body: Record<string, unknown>): string {
-  const id = body.model_id;
-  if (typeof id !== "string" || id === "" || id.length > 200) {
-    throw invalid("model_id is required.");
-  }
-  return id;
-}
-
-/** The validated, normalized input (absent options are left out). */
-export function generationInputOf(body: Record<string, unknown>, spec: ModelSpec): GenerationInput {
-  const { prompt, image_url: imageUrl, duration, aspect_ratio: aspectRatio } = body;
-  if (typeof prompt !== "string" || prompt.trim() === "") throw invalid("prompt is required.");
-  if (prompt.length > MAX_PROMPT) throw invalid(`prompt is longer than ${MAX_PROMPT} characters.`);
-  const input: GenerationInput = { prompt: prompt.trim() };
-
-  if (imageUrl !== undefined && imageUrl !== null) {
+  if (body.image_url !== undefined && body.image_url !== null) {
     if (spec.image === "none") throw invalid("This model does not take an image_url.");
-    if (typeof imageUrl !== "string" || imageUrl.length > MAX_URL || !isHttpUrl(imageUrl)) {
-      throw invalid("image_url must be an http(s) URL.");
-    }
-    input.image_url = imageUrl;
+    input.image_url = body.image_url;
   } else if (spec.image === "required") {
     throw invalid("This model needs an image_url (image to video).");
   }
 
-  if (duration !== undefined && duration !== null) {
+  if (body.duration !== undefined && body.duration !== null) {
     if (!spec.durations) throw invalid("This model does not take a duration.");
-    if (typeof duration !== "number" || !spec.durations.includes(duration)) {
+    if (!spec.durations.includes(body.duration)) {
       throw invalid(`duration must be one of ${spec.durations.join(", ")} (seconds).`);
     }
-    input.duration = duration;
+    input.duration = body.duration;
   }
 
-  if (aspectRatio !== undefined && aspectRatio !== null) {
+  if (body.aspect_ratio !== undefined && body.aspect_ratio !== null) {
     if (!spec.aspectRatios) throw invalid("This model does not take an aspect_ratio.");
-    if (typeof aspectRatio !== "string" || !spec.aspectRatios.includes(aspectRatio)) {
+    if (!spec.aspectRatios.includes(body.aspect_ratio)) {
       throw invalid(`aspect_ratio must be one of ${spec.aspectRatios.join(", ")}.`);
     }
-    input.aspect_ratio = aspectRatio;
+    input.aspect_ratio = body.aspect_ratio;
   }
   return input;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
 }

@@ -9,6 +9,7 @@
  * changes nothing, so no path can refund twice or complete a failed job.
  */
 import { alertOf, type Alerts, failureRateCrossed } from "./alerts.ts";
+import type { Job, JobInput } from "./contract/job.ts";
 import { type Db, isFinal, type VideoJob } from "./db.ts";
 import { logger } from "./log.ts";
 import { providerOf, type Registry } from "./providers/registry.ts";
@@ -28,23 +29,12 @@ export interface JobDeps {
 }
 
 /**
- * The job as its owner sees it: the video as a signed URL, a stable error
- * code and a message safe to show; never the provider's ids, URLs or raw
- * answers (those stay in the database for operators: ops.jobs_failed).
+ * The job as its owner sees it (contract/job.ts): the video as a signed URL,
+ * a stable error code and a message safe to show; never the provider's ids,
+ * URLs or raw answers (those stay in the database for operators:
+ * ops.jobs_failed).
  */
-export interface PublicJob {
-  id: string;
-  model_id: string;
-  provider: string;
-  status: string;
-  input: unknown;
-  credits_charged: number;
-  video_url: string | null;
-  error_code: string | null;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type PublicJob = Job;
 
 /** How long a signed video URL in a job response stays valid. */
 export const SIGNED_URL_TTL_S = 60 * 60;
@@ -58,8 +48,10 @@ export async function toPublicJob(job: VideoJob, storage: Storage): Promise<Publ
     id: job.id,
     model_id: job.model_id,
     provider: job.provider,
-    status: job.status,
-    input: job.input,
+    // A check constraint keeps status to these values (0130_video_jobs.sql).
+    status: job.status as Job["status"],
+    // The handler stored the normalized input (generation_input.ts).
+    input: job.input as JobInput,
     credits_charged: job.credits_charged,
     video_url: videoUrl,
     error_code: job.error_code,

@@ -2,7 +2,8 @@
  * POST /generate-video: charge credits, create the job, hand it to the provider.
  *
  * 1. Verify the caller, their rate limit (429 rate_limited) and the request
- *    (401 / 400 / 404) before any charge.
+ *    (401 / 400 / 404) before any charge. The request's types and limits are
+ *    the contract's (contract.ts); what a model accepts is checked after.
  * 2. `create_video_job` charges and inserts the job atomically. The same
  *    Idempotency-Key with the same input returns the existing job and charges
  *    nothing (402 / 404 / 409 / 429 come from here).
@@ -21,8 +22,10 @@
  * the reaper (`reap_stuck_jobs`) fails and refunds it after 30 minutes.
  */
 import { type Auth, authenticate } from "../_shared/auth.ts";
-import { DbError, type DbErrorCode } from "../_shared/db.ts";
-import { generationInputOf, idempotencyKeyOf, modelIdOf } from "../_shared/generation_input.ts";
+import { statusOf } from "../_shared/contract/schema.ts";
+import type { JobResponse } from "../_shared/contract/job.ts";
+import { DbError } from "../_shared/db.ts";
+import { generationInputOf } from "../_shared/generation_input.ts";
 import { HttpError, json, readJsonObject, requireMethod, respond } from "../_shared/http.ts";
 import {
   failJob,
@@ -36,6 +39,8 @@ import { logger, tag } from "../_shared/log.ts";
 import { providerOf } from "../_shared/providers/registry.ts";
 import { describeBody } from "../_shared/providers/types.ts";
 import { enforceRateLimit, type RateLimits } from "../_shared/rate_limit.ts";
+import { headersOf, invalidRequest, parseWith } from "../_shared/validate.ts";
+import { GENERATE_VIDEO_ERRORS, GenerateVideoBody, GenerateVideoHeaders } from "./contract.ts";
 
 export interface GenerateVideoDeps extends JobDeps {
   auth: Auth;
@@ -54,19 +59,6 @@ export interface WebhookUrls {
   readonly configured: boolean;
   webhookUrl(functionsUrl: string, provider: string, jobId: string): Promise<string>;
 }
-
-const STATUS_OF: Record<DbErrorCode, number> = {
-  insufficient_credits: 402,
-  model_not_found: 404,
-  idempotency_conflict: 409,
-  too_many_active_jobs: 429,
-  job_not_found: 404,
-  product_not_found: 404,
-  transaction_already_claimed: 409,
-  transaction_revoked: 409,
-  user_not_found: 401,
-  invalid_request: 400,
-};
 
 /** The source under which submission claims are recorded. */
 export const SUBMISSION_CLAIM = "submission";
@@ -95,9 +87,12 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
       const caller = await authenticate(req, deps.auth);
       tag("user_id", caller.userId);
       await enforceRateLimit(deps.limits, caller.userId, "generate-video");
-      const idempotencyKey = idempotencyKeyOf(req);
-      const body = await readJsonObject(req);
-      const modelId = modelIdOf(body);
+      const headers = headersOf(req, GenerateVideoHeaders);
+      const idempotencyKey = parseWith(GenerateVideoHeaders, headers, invalidRequest)[
+        "Idempotency-Key"
+      ];
+      const body = parseWith(GenerateVideoBody, await readJsonObject(req), invalidRequest);
+      const modelId = body.model_id;
 
       const model = await deps.db.getModel(modelId);
       const provider = model?.is_active ? providerOf(deps.providers, model.provider) : undefined;
@@ -125,8 +120,13 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
           input: { ...input },
         });
       } catch (error) {
-        if (error instanceof DbError) {
-          throw new HttpError(STATUS_OF[error.code], error.code, error.message);
+        // Only the codes the contract declares are answered; any other is a
+        // bug (500, reported by serve()).
+        const status = error instanceof DbError
+          ? statusOf(GENERATE_VIDEO_ERRORS, error.code)
+          : undefined;
+        if (status) {
+          throw new HttpError(status, (error as DbError).code, (error as DbError).message);
         }
         throw error;
       }
@@ -134,7 +134,8 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
 
       const firstRequest = await deps.db.recordWebhookEvent(SUBMISSION_CLAIM, job.id);
       if (!firstRequest) {
-        return json({ job: await toPublicJob(job, deps.storage) }, 200);
+        const replay: JobResponse = { job: await toPublicJob(job, deps.storage) };
+        return json(replay, 200);
       }
 
       let submitted;
@@ -167,6 +168,7 @@ export function generateVideoHandler(deps: GenerateVideoDeps): (req: Request) =>
           logger().warn("could not keep the provider status URL", { job_id: job.id, error });
         }
       }
-      return json({ job: await toPublicJob(job, deps.storage) }, 202);
+      const created: JobResponse = { job: await toPublicJob(job, deps.storage) };
+      return json(created, 202);
     });
 }

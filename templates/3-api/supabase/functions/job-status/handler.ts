@@ -10,9 +10,12 @@
  */
 import { type Auth, authenticate } from "../_shared/auth.ts";
 import { HttpError, json, requireMethod, respond } from "../_shared/http.ts";
+import type { JobResponse } from "../_shared/contract/job.ts";
 import { isStale, type JobDeps, refresh, toPublicJob } from "../_shared/jobs.ts";
 import { logger, tag } from "../_shared/log.ts";
 import { providerOf } from "../_shared/providers/registry.ts";
+import { queryOf } from "../_shared/validate.ts";
+import { JobStatusQuery } from "./contract.ts";
 
 export interface JobStatusDeps extends JobDeps {
   auth: Auth;
@@ -37,8 +40,6 @@ class RefreshThrottle {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise<Response> {
   const throttle = new RefreshThrottle(deps.minRefreshIntervalS * 1000);
   return (req) =>
@@ -46,8 +47,9 @@ export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise
       requireMethod(req, "GET");
       const caller = await authenticate(req, deps.auth);
       tag("user_id", caller.userId);
-      const id = new URL(req.url).searchParams.get("id") ?? "";
-      let job = UUID.test(id) ? await deps.db.getJob(id) : null;
+      // A malformed id is answered like an unknown one (contract.ts).
+      const query = JobStatusQuery.safeParse(queryOf(req, JobStatusQuery));
+      let job = query.success ? await deps.db.getJob(query.data.id) : null;
       if (!job || job.user_id !== caller.userId) {
         throw new HttpError(404, "job_not_found", "No such job.");
       }
@@ -64,6 +66,7 @@ export function jobStatusHandler(deps: JobStatusDeps): (req: Request) => Promise
           logger().warn("refresh from the provider failed", { job_id: job.id, error });
         }
       }
-      return json({ job: await toPublicJob(job, deps.storage) }, 200);
+      const answer: JobResponse = { job: await toPublicJob(job, deps.storage) };
+      return json(answer, 200);
     });
 }

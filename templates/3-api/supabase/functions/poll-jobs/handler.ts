@@ -21,6 +21,7 @@ import { isFinal, type VideoJob } from "../_shared/db.ts";
 import { HttpError, json, requireMethod, respond } from "../_shared/http.ts";
 import { type JobDeps, refresh } from "../_shared/jobs.ts";
 import { logger } from "../_shared/log.ts";
+import type { PollReport } from "./contract.ts";
 
 export interface PollJobsDeps extends JobDeps {
   cronSecret: string;
@@ -32,14 +33,7 @@ export interface PollJobsDeps extends JobDeps {
   refreshTimeoutMs: number;
 }
 
-export interface PollReport {
-  polled: number;
-  succeeded: number;
-  failed: number;
-  pending: number;
-  errors: number;
-  reaped: number;
-}
+export type { PollReport };
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;

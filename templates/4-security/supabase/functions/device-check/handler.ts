@@ -52,6 +52,8 @@ import { enforceRateLimit, type RateLimits } from "../_shared/rate_limit.ts";
 import type { SecurityReads } from "../_shared/security/reads.ts";
 import { type DeviceCheckApi, DeviceCheckError } from "../_shared/devicecheck/client.ts";
 import { type LeaseOptions, type Leases, withLease } from "../_shared/devicecheck/lease.ts";
+import { invalidRequest, parseWith } from "../_shared/validate.ts";
+import { DeviceCheckBody, type TrialGrant } from "./contract.ts";
 
 export interface DeviceCheckDeps {
   auth: Auth;
@@ -71,9 +73,6 @@ export const TRIAL_LEASE: LeaseOptions = { ttlSeconds: 30, maxWaitMs: 10_000 };
 /** bit0 is written only with this much of the lease left (Apple's timeout + slack). */
 const UPDATE_MARGIN_MS = 12_000;
 
-/** Base64 of DCDevice.generateToken(): a few kilobytes at most. */
-const DEVICE_TOKEN = /^[A-Za-z0-9+/=_-]{16,16384}$/;
-
 function appleFailed(error: unknown): never {
   if (error instanceof DeviceCheckError && error.badDeviceToken) {
     throw new HttpError(400, "invalid_device_token", "Apple rejected this device token.");
@@ -88,6 +87,8 @@ function appleFailed(error: unknown): never {
   throw error;
 }
 
+const answer = (grant: TrialGrant) => json(grant);
+
 export function deviceCheckHandler(deps: DeviceCheckDeps): (req: Request) => Promise<Response> {
   const leaseOptions = deps.lease ?? TRIAL_LEASE;
   return (req) =>
@@ -95,29 +96,29 @@ export function deviceCheckHandler(deps: DeviceCheckDeps): (req: Request) => Pro
       requireMethod(req, "POST");
       const { userId } = await authenticate(req, deps.auth);
       await enforceRateLimit(deps.limits, userId, "device-check");
-      const body = await readJsonObject(req);
-      const token = body.device_token;
-      if (typeof token !== "string" || !DEVICE_TOKEN.test(token)) {
-        throw new HttpError(400, "invalid_request", "device_token must be a DeviceCheck token.");
-      }
+      const { device_token: token } = parseWith(
+        DeviceCheckBody,
+        await readJsonObject(req),
+        invalidRequest,
+      );
 
       const balance = await deps.db.balance(userId);
       if (balance === null) {
         throw new HttpError(401, "user_not_found", "This account no longer exists. Sign in again.");
       }
       if (await deps.db.hasTrialGrant(userId)) {
-        return json({ granted: false, credits: balance });
+        return answer({ granted: false, credits: balance });
       }
 
       return await withLease(deps.db, TRIAL_LEASE_NAME, leaseOptions, async (lease) => {
         // The same user claiming from two devices at once: the second must
         // not spend its device's bit on a user who was just granted.
         if (await deps.db.hasTrialGrant(userId)) {
-          return json({ granted: false, credits: await deps.db.balance(userId) ?? 0 });
+          return answer({ granted: false, credits: await deps.db.balance(userId) ?? 0 });
         }
         const bits = await deps.deviceCheck.queryTwoBits(token).catch(appleFailed);
         if (bits.bit0) {
-          return json({ granted: false, credits: await deps.db.balance(userId) ?? 0 });
+          return answer({ granted: false, credits: await deps.db.balance(userId) ?? 0 });
         }
         if (lease.remainingMs() < UPDATE_MARGIN_MS) {
           // Another claim could take over the lease while we update: stop
@@ -144,7 +145,7 @@ export function deviceCheckHandler(deps: DeviceCheckDeps): (req: Request) => Pro
           throw error;
         }
         // Read back rather than assumed: with trial credits set to 0 nothing is granted.
-        return json({ granted: await deps.db.hasTrialGrant(userId), credits });
+        return answer({ granted: await deps.db.hasTrialGrant(userId), credits });
       });
     });
 }

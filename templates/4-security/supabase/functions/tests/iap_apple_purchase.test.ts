@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { appleJwsVerifier } from "../_shared/apple/jws.ts";
 import type { AppleAppConfig } from "../_shared/apple/transaction.ts";
-import { verifyPurchaseHandler } from "../verify-purchase/handler.ts";
+import { verifyPurchaseHandler } from "./contract.ts";
 import { appleStore } from "../verify-purchase/apple.ts";
 import { makeChain, type TestChain } from "./iap_apple_chain.ts";
 import {

@@ -8,7 +8,7 @@ import { playApi } from "../_shared/google/play.ts";
 import { pubSubAuth } from "../_shared/google/pubsub.ts";
 import { parseServiceAccount, serviceAccountTokens } from "../_shared/google/service_account.ts";
 import { googleNotificationsHandler } from "../google-notifications/handler.ts";
-import { verifyPurchaseHandler } from "../verify-purchase/handler.ts";
+import { verifyPurchaseHandler } from "./contract.ts";
 import { googleStore } from "../verify-purchase/google.ts";
 import { AUDIENCE, type FakeGoogle, fakeGoogle, PACKAGE, PUSH_ACCOUNT } from "./iap_google_fake.ts";
 import {

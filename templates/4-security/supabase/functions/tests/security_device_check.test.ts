@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { exportPKCS8, importSPKI, jwtVerify } from "jose";
 import { deviceCheckClient } from "../_shared/devicecheck/client.ts";
-import { deviceCheckHandler } from "../device-check/handler.ts";
+import { deviceCheckHandler } from "./contract.ts";
 import {
   asUser,
   fakeAuth,

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { exportPKCS8 } from "jose";
 import { deviceCheckClient } from "../_shared/devicecheck/client.ts";
-import { deviceCheckHandler } from "../device-check/handler.ts";
+import { deviceCheckHandler } from "./contract.ts";
 import { type PgDb, pgDb } from "./pg_db.ts";
 import {
   asUser,

@@ -24,6 +24,8 @@ import {
   type PurchaseLedger,
   transactionRevoked,
 } from "../_shared/iap/credit.ts";
+import { parseWith } from "../_shared/validate.ts";
+import { ApplePurchaseBody } from "./apple_contract.ts";
 import type { StoreVerifier } from "./handler.ts";
 
 export interface AppleStoreDeps {
@@ -42,10 +44,7 @@ async function verifyApplePurchase(
   body: Record<string, unknown>,
   userId: string,
 ): Promise<CreditResult> {
-  const signed = body.signed_transaction;
-  if (typeof signed !== "string" || signed.length > 65_536) {
-    throw invalidPurchase("signed_transaction must be the transaction's JWS");
-  }
+  const { signed_transaction: signed } = parseWith(ApplePurchaseBody, body, invalidPurchase);
   let payload: Record<string, unknown>;
   try {
     payload = await verifier.verify(signed);

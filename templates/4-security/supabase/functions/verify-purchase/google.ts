@@ -23,6 +23,8 @@ import {
   invalidPurchase,
   type PurchaseLedger,
 } from "../_shared/iap/credit.ts";
+import { parseWith } from "../_shared/validate.ts";
+import { GooglePurchaseBody } from "./google_contract.ts";
 import type { StoreVerifier } from "./handler.ts";
 
 export interface GoogleStoreDeps {
@@ -59,14 +61,11 @@ async function verifyGooglePurchase(
   body: Record<string, unknown>,
   userId: string,
 ): Promise<CreditResult> {
-  const productId = body.product_id;
-  const token = body.purchase_token;
-  if (typeof productId !== "string" || !/^[a-z0-9._]{1,150}$/i.test(productId)) {
-    throw invalidPurchase("product_id must be a Play product id");
-  }
-  if (typeof token !== "string" || !/^[A-Za-z0-9._:-]{8,512}$/.test(token)) {
-    throw invalidPurchase("purchase_token must be a Play purchase token");
-  }
+  const { product_id: productId, purchase_token: token } = parseWith(
+    GooglePurchaseBody,
+    body,
+    invalidPurchase,
+  );
   const purchase = await play.getProductPurchase(productId, token).catch((error) => {
     if (error instanceof PlayApiError) throw storeUnavailable();
     throw error;

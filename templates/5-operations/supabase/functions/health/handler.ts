@@ -15,6 +15,7 @@ import { alertOf, type Alerts } from "../_shared/alerts.ts";
 import { bearerToken } from "../_shared/auth.ts";
 import { json, requireMethod, respond } from "../_shared/http.ts";
 import { logger } from "../_shared/log.ts";
+import type { Healthy, Unhealthy } from "./contract.ts";
 
 export interface HealthDeps {
   /** Resolves when the database answered a cheap query; rejects otherwise. */
@@ -88,18 +89,17 @@ export function healthHandler(deps: HealthDeps): (req: Request) => Promise<Respo
         deps.alerts.alert(...alertOf.databaseUnavailable(down));
       }
       const status = down === null ? 200 : 503;
-      if (!(await deps.isOperator(req))) return json({ ok: down === null }, status, headers);
+      const answer = (body: Healthy | Unhealthy) => json(body, status, headers);
+      if (!(await deps.isOperator(req))) {
+        return answer(down === null ? { ok: true } : { ok: false });
+      }
       const integrations = deps.integrations();
-      if (down === null) return json({ ok: true, database: "ok", integrations }, 200, headers);
-      return json(
-        {
-          ok: false,
-          database: "unavailable",
-          integrations,
-          error: { code: "database_unavailable", message: "The database did not answer." },
-        },
-        503,
-        headers,
-      );
+      if (down === null) return answer({ ok: true, database: "ok", integrations });
+      return answer({
+        ok: false,
+        database: "unavailable",
+        integrations,
+        error: { code: "database_unavailable", message: "The database did not answer." },
+      });
     });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Alerts, noAlerts } from "../_shared/alerts.ts";
-import { carriesKey, healthHandler } from "../health/handler.ts";
+import { carriesKey } from "../health/handler.ts";
+import { healthHandler } from "./contract.ts";
 import { configuredIntegrations } from "../health/integrations.ts";
 
 const integrations = () => ({ example: true, other: false });

@@ -4,14 +4,13 @@
  * HTTP API; every base URL comes from an environment variable, so tests point
  * them at local fakes.
  */
+import type { JobInput } from "../contract/job.ts";
 
-/** What the app asks for (the body of POST /generate-video, minus model_id). */
-export interface GenerationInput {
-  prompt: string;
-  image_url?: string;
-  duration?: number;
-  aspect_ratio?: string;
-}
+/**
+ * What the app asks for (the body of POST /generate-video, minus model_id),
+ * normalized: the contract's JobInput, which is also what the job stores.
+ */
+export type GenerationInput = JobInput;
 
 /**
  * What a provider says about a job. `failed` is a definite answer (the

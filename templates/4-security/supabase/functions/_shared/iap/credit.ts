@@ -13,6 +13,7 @@
 import { type Db, DbError, type Purchase } from "../db.ts";
 import { HttpError } from "../http.ts";
 import { alertOf, type Alerts } from "../alerts.ts";
+import type { PurchaseCredited } from "../../verify-purchase/contract.ts";
 
 export interface PurchaseRecord {
   /** Null when the buyer's account was deleted (the claim outlives it). */
@@ -26,10 +27,8 @@ export interface PurchaseLedger extends Pick<Db, "creditPurchase" | "revokePurch
   findPurchase(store: string, transactionId: string): Promise<PurchaseRecord | null>;
 }
 
-export interface CreditResult {
-  credits_added: number;
-  balance: number;
-}
+/** The answer of verify-purchase (its contract's PurchaseCredited). */
+export type CreditResult = PurchaseCredited;
 
 export function invalidPurchase(reason: string): HttpError {
   return new HttpError(400, "invalid_purchase", `This purchase cannot be credited: ${reason}.`);
