@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "tsup";
+import { openApiPartsModule } from "./src/openapi-parts.js";
 import { bundleModule, templateFiles } from "./src/precompile.js";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
@@ -37,6 +38,13 @@ export default defineConfig({
       name: "cvb-templates",
       setup(build) {
         build.onResolve({ filter: /^virtual:cvb-templates$/ }, () => ({ path: TEMPLATES, namespace: "cvb-templates" }));
+        // Every endpoint's OpenAPI operation, made with zod now so the CLI only assembles them.
+        build.onResolve({ filter: /^virtual:cvb-openapi$/ }, () => ({ path: "openapi", namespace: "cvb-openapi" }));
+        build.onLoad({ filter: /.*/, namespace: "cvb-openapi" }, () => ({
+          contents: openApiPartsModule(),
+          loader: "js",
+          watchDirs: [TEMPLATES],
+        }));
         build.onLoad({ filter: /.*/, namespace: "cvb-templates" }, () => ({
           contents: bundleModule(TEMPLATES),
           loader: "js",

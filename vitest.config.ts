@@ -1,13 +1,19 @@
 import path from "node:path";
 import { defineConfig, type Plugin } from "vitest/config";
+import { openApiPartsModule } from "./src/openapi-parts.js";
 import { bundleModule } from "./src/precompile.js";
 
-// `virtual:cvb-templates` is built by tsup for the published CLI; tests that
-// import src/ get the same module, made from templates/ as it is now.
+// `virtual:cvb-templates` and `virtual:cvb-openapi` are built by tsup for the
+// published CLI; tests that import src/ get the same modules, made from
+// templates/ as it is now.
 const templates: Plugin = {
   name: "cvb-templates",
-  resolveId: (id) => (id === "virtual:cvb-templates" ? "\0virtual:cvb-templates" : undefined),
-  load: (id) => (id === "\0virtual:cvb-templates" ? bundleModule(path.resolve(import.meta.dirname, "templates")) : undefined),
+  resolveId: (id) => (id === "virtual:cvb-templates" || id === "virtual:cvb-openapi" ? `\0${id}` : undefined),
+  load(id) {
+    if (id === "\0virtual:cvb-templates") return bundleModule(path.resolve(import.meta.dirname, "templates"));
+    if (id === "\0virtual:cvb-openapi") return openApiPartsModule();
+    return undefined;
+  },
 };
 
 // Two tiers: fast unit/e2e tests of the CLI, and the slow matrix that verifies

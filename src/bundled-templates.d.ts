@@ -6,3 +6,9 @@ declare module "virtual:cvb-templates" {
   const bundle: import("./renderer.js").TemplateBundle;
   export default bundle;
 }
+
+/** Every endpoint's OpenAPI operation, built with zod at build time (openapi-parts.ts). */
+declare module "virtual:cvb-openapi" {
+  const parts: import("./openapi-assemble.js").OpenApiParts;
+  export default parts;
+}

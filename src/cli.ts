@@ -65,9 +65,11 @@ async function verifyCommand(args: Args): Promise<number> {
 }
 
 async function createCommand(args: Args): Promise<number> {
-  const { create, formatPlan } = await import("./create.js");
   const interactive = !args.yes && !args.json && !!process.stdin.isTTY && !!process.stdout.isTTY;
-  const ui = interactive ? (await import("./prompts.js")).clackUi() : (await import("./plain-ui.js")).plainUi(args.json);
+  const [{ create, formatPlan }, ui] = await Promise.all([
+    import("./create.js"),
+    interactive ? import("./prompts.js").then((m) => m.clackUi()) : import("./plain-ui.js").then((m) => m.plainUi(args.json)),
+  ]);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);

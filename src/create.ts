@@ -2,6 +2,7 @@
  * The create command: answers → render in memory → one safe write → git and
  * install → next steps. Loaded lazily so --help and --version stay instant.
  */
+import openApiParts from "virtual:cvb-openapi";
 import templates from "virtual:cvb-templates";
 import type { Args } from "./args.js";
 import {
@@ -16,6 +17,7 @@ import {
   type SettingKey,
   UsageError,
 } from "./options.js";
+import { assembleOpenApi } from "./openapi-assemble.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
 import { type RenderedFile, renderTemplates } from "./renderer.js";
 import { assertWritable, resolveTarget, type Target } from "./target.js";
@@ -162,7 +164,7 @@ export async function create(args: Args, ui: Ui, interactive: boolean, signal: A
 
     const now = generationTime();
     const ctx = buildContext(target.name, options, { name: "create-video-backend", version: VERSION }, now);
-    const files = renderTemplates(ctx, now, templates);
+    const files = renderTemplates(ctx, now, templates, (c) => assembleOpenApi(c, openApiParts));
     const result: CreateResult = {
       ok: true,
       dryRun: args.dryRun,

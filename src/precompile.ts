@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import type { TemplateBundle } from "./renderer.js";
+import { tidy } from "./tidy.js";
 
 /** The options every `.hbs` file is compiled with (docs/templates.md). */
 const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
@@ -72,9 +73,10 @@ export function bundleExpression(templatesDir: string): string {
       if (rel === "manifest.json") continue;
       const full = path.join(dir, rel);
       const mode = fs.statSync(full).mode & 0o111 ? `, mode: ${0o755}` : "";
+      // Plain files are tidied now, as the renderer tidies rendered ones.
       const body = rel.endsWith(".hbs")
         ? `spec: ${precompile(full)}`
-        : `text: ${JSON.stringify(fs.readFileSync(full, "utf8"))}`;
+        : `text: ${JSON.stringify(tidy(fs.readFileSync(full, "utf8")))}`;
       files.push(`{ path: ${JSON.stringify(rel)}, ${body}${mode} }`);
     }
     layers.push(`${JSON.stringify(layer)}: { when: ${JSON.stringify(when)}, files: [\n${files.join(",\n")}\n] }`);

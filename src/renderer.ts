@@ -17,7 +17,8 @@
  * - `supabase/migrations/NNNN_name.sql` → `<UTC YYYYMMDDHHMMSS of base + NNNN s>_name.sql`.
  */
 import Handlebars from "handlebars/runtime";
-import { OPENAPI_PATH, OPENAPI_SCRIPT, openApiText } from "./openapi.js";
+import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
+import { tidy } from "./tidy.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 
 export interface RenderedFile {
@@ -36,7 +37,7 @@ export interface BundledFile {
   path: string;
   /** A `.hbs` file, precompiled. */
   spec?: TemplateSpec;
-  /** Any other file, verbatim. */
+  /** Any other file, verbatim (already tidied by the build: see `tidy`). */
   text?: string;
   /** Set when the template file is executable. */
   mode?: number;
@@ -102,7 +103,16 @@ function outputPath(rel: string, base: Date): string {
   return out;
 }
 
-export function renderTemplates(ctx: RenderContext, base: Date, bundle: TemplateBundle): RenderedFile[] {
+/**
+ * Renders the bundle for ctx. `openApi` makes supabase/functions/openapi.json
+ * (the CLI assembles it from build-time parts, tests may compute it directly).
+ */
+export function renderTemplates(
+  ctx: RenderContext,
+  base: Date,
+  bundle: TemplateBundle,
+  openApi: (ctx: RenderContext) => string,
+): RenderedFile[] {
   const hb = createRuntime(bundle.partials);
   const files = new Map<string, RenderedFile>();
   LAYER_DIRS.forEach((dirName, layer) => {
@@ -113,18 +123,17 @@ export function renderTemplates(ctx: RenderContext, base: Date, bundle: Template
       const rel = file.path;
       if (!rules.every(([prefix, when]) => !rel.startsWith(prefix) || enabled(when, ctx.has))) continue;
       if (!functionChosen(rel, ctx)) continue;
-      const content = file.spec
-        ? hb.template(file.spec as never)(ctx)
-        : file.text ?? "";
+      // Plain files were tidied when the bundle was made; only rendered ones need it now.
+      const content = file.spec ? tidy(hb.template(file.spec as never)(ctx)) : file.text ?? "";
       if (!/\S/.test(content)) continue;
       const out = outputPath(rel, base);
       if (files.has(out)) throw new Error(`Two templates render ${out} (layer ${dirName}).`);
-      files.set(out, { path: out, content: tidy(content), layer, ...(file.mode ? { mode: file.mode } : {}) });
+      files.set(out, { path: out, content, layer, ...(file.mode ? { mode: file.mode } : {}) });
     }
   });
   // openapi.json is built from the contract modules themselves (openapi.ts says why).
   if (files.has(OPENAPI_SCRIPT)) {
-    files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApiText(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
+    files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }
   return [...files.values()];
 }
@@ -134,10 +143,4 @@ function functionChosen(rel: string, ctx: RenderContext): boolean {
   const name = /^supabase\/functions\/([^/_][^/]*)\//.exec(rel)?.[1];
   if (!name || !FUNCTIONS.some((f) => f.name === name)) return true;
   return ctx.functions.some((f) => f.name === name);
-}
-
-/** Conditional blocks leave runs of blank lines; collapse them and end with one newline. */
-function tidy(content: string): string {
-  // trimEnd, not /\s*$/: that regex is quadratic on text with many blank runs.
-  return `${content.replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }

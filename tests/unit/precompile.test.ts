@@ -9,6 +9,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { withDefaults } from "../../src/create.js";
+import { openApiText } from "../../src/openapi.js";
 import { buildContext } from "../../src/plan.js";
 import { bundleModule, loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
@@ -44,7 +45,7 @@ describe("precompiled templates", () => {
   const dir = path.join(scratch, "templates");
 
   it("picks up every file of a templates folder", () => {
-    const files = renderTemplates(ctx(), NOW, loadTemplateBundle(dir));
+    const files = renderTemplates(ctx(), NOW, loadTemplateBundle(dir), openApiText);
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
     expect(Object.keys(byPath).sort()).toEqual([
       ".gitignore",
@@ -58,7 +59,7 @@ describe("precompiled templates", () => {
     expect(byPath["notes.txt"]!.content).toBe("verbatim {{not a template}}\n");
     expect(byPath["scripts/run.sh"]!.mode).toBe(0o755);
     expect(byPath["supabase/migrations/20260101000140_base.sql"]!.content).toBe("select 'demo';\n");
-    const none = renderTemplates(ctx(withDefaults({ iap: [] }, {}, "npm")), NOW, loadTemplateBundle(dir));
+    const none = renderTemplates(ctx(withDefaults({ iap: [] }, {}, "npm")), NOW, loadTemplateBundle(dir), openApiText);
     expect(none.map((f) => f.path)).not.toContain("supabase/migrations/20260101000230_iap.sql");
   });
 
@@ -73,7 +74,7 @@ describe("precompiled templates", () => {
 
   it("the module the build embeds renders what the in-process loader renders", async () => {
     const scratchBundle = await importModule(dir);
-    expect(renderTemplates(ctx(), NOW, scratchBundle)).toEqual(renderTemplates(ctx(), NOW, loadTemplateBundle(dir)));
+    expect(renderTemplates(ctx(), NOW, scratchBundle, openApiText)).toEqual(renderTemplates(ctx(), NOW, loadTemplateBundle(dir), openApiText));
     // And for the real templates, all features on.
     const all = ctx(withDefaults({
       auth: ["apple", "anonymous", "devicecheck"],
@@ -82,8 +83,8 @@ describe("precompiled templates", () => {
       monitoring: ["sentry", "telegram"],
     }, {}, "npm"));
     const real = await importModule(TEMPLATES_DIR);
-    const rendered = renderTemplates(all, NOW, real);
+    const rendered = renderTemplates(all, NOW, real, openApiText);
     expect(rendered.length).toBeGreaterThan(100);
-    expect(rendered).toEqual(renderTemplates(all, NOW, loadTemplateBundle(TEMPLATES_DIR)));
+    expect(rendered).toEqual(renderTemplates(all, NOW, loadTemplateBundle(TEMPLATES_DIR), openApiText));
   });
 });
