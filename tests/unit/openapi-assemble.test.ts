@@ -35,6 +35,21 @@ describe("openapi.json assembled from build-time parts", () => {
     expect(compared).toBe(7 * 8 * 2);
   });
 
+  it("does not depend on sign-in or monitoring (every combination, all stores and providers)", () => {
+    for (const auth of subsets(choice("auth")).filter((a) => a.length > 0 && (!a.includes("devicecheck") || a.includes("anonymous")))) {
+      for (const monitoring of subsets(choice("monitoring"))) {
+        const options = withDefaults({
+          auth,
+          monitoring,
+          iap: ["apple", "google", "revenuecat"],
+          providers: ["fal", "runway", "replicate"],
+        }, {}, "npm");
+        const ctx = buildContext("contract-app", options, { name: "create-video-backend", version: "0.0.0" }, new Date(0));
+        expect(assembleOpenApi(ctx, parts), JSON.stringify({ auth, monitoring })).toBe(openApiText(ctx));
+      }
+    }
+  });
+
   it("the module served to tests is the one the build makes", () => {
     expect(parts).toEqual(JSON.parse(JSON.stringify(buildOpenApiParts())));
   });
