@@ -11,11 +11,13 @@
  *   in separate runs so the probe never touches the timings).
  *
  * Runs are interleaved (ours, create-vite, --help, node, ours, …) so load
- * changes hit all of them alike; each figure is the median. Projects are
- * removed at the end, not between runs: on ext4, deleting a few hundred files
- * leaves work behind that slows the next file creations for a while, which is
- * not what a user's run meets. Targets: ratio ≤ 2.0, --help ≤ 60 ms, peak RSS
- * ≤ 80 MiB. It
+ * changes hit all of them alike; each figure is the median. Before each
+ * timed run the bench calls sync(1), untimed, and each project is removed
+ * after its run: the file system starts every run with nothing left to write
+ * back (on ext4, the previous run's files or their deletion otherwise slow
+ * the next run's file creations, a generator that writes 16 times more files
+ * than create-vite most). Targets: ratio ≤ 2.0, --help ≤ 60 ms, peak RSS ≤
+ * 80 MiB. It
  * prints the figures and exits 0: a benchmark informs, it is not a test.
  *
  * Node's start-up depends on the environment: with NODE_EXTRA_CA_CERTS set
@@ -80,6 +82,7 @@ const MODES = [
 let counter = 0;
 function runOnce(subject, env, nodeArgs = []) {
   const dir = `p${counter++}`;
+  spawnSync("sync"); // untimed: no write-back left from earlier runs
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...nodeArgs, ...subject.args(dir)], {
     cwd: work,
@@ -90,6 +93,13 @@ function runOnce(subject, env, nodeArgs = []) {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`${subject.label} exited ${r.status}: ${r.stderr}`);
   return { ms, dir: path.join(work, dir) };
+}
+
+/** Runs it and removes what it wrote (untimed). */
+function timedRun(subject, env, nodeArgs = []) {
+  const { ms, dir } = runOnce(subject, env, nodeArgs);
+  if (subject.writes) fs.rmSync(dir, { recursive: true, force: true });
+  return ms;
 }
 
 function countFiles(dir) {
@@ -138,17 +148,20 @@ try {
   // Warm the file cache (node, the bundles, create-vite's templates) first.
   for (const s of SUBJECTS) {
     const { dir } = runOnce(s, MODES[0].env);
-    if (s.writes) files[s.key] = countFiles(dir);
+    if (s.writes) {
+      files[s.key] = countFiles(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   for (let i = 0; i < RUNS; i++) {
-    for (const m of MODES) for (const s of SUBJECTS) times[m.key][s.key].push(runOnce(s, m.env).ms);
+    for (const m of MODES) for (const s of SUBJECTS) times[m.key][s.key].push(timedRun(s, m.env));
   }
   // Peak memory, in separate runs: the probe reports the child's own maxRSS (KiB) at exit.
   for (let i = 0; i < 5; i++) {
     for (const m of MODES) {
       for (const s of SUBJECTS) {
         const out = path.join(work, `rss-${m.key}-${s.key}-${i}.kb`);
-        runOnce(s, { ...m.env, CVB_BENCH_RSS_OUT: out }, ["--require", RSS_PROBE]);
+        timedRun(s, { ...m.env, CVB_BENCH_RSS_OUT: out }, ["--require", RSS_PROBE]);
         rss[m.key][s.key].push(Number(fs.readFileSync(out, "utf8")) / 1024);
       }
     }

@@ -79,40 +79,26 @@ function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
-/** How many files are written at once: enough to overlap the file system's per-file work, not more than libuv's threads can use. */
-const WRITE_CONCURRENCY = 8;
-
 /**
- * Every file into the (new) staging directory: the directories first, then
- * the files a few at a time (creating a file costs the kernel more than
- * writing it, and parallel creates overlap). The first failure or Ctrl+C
- * stops every writer, and nothing is still writing when this returns or throws,
- * so the caller's clean-up leaves nothing behind.
+ * Every file into the (new) staging directory: each directory once, parents
+ * first, then the files with synchronous calls (for a couple of hundred small
+ * files far cheaper than a promise round trip each), yielding to the event
+ * loop now and then so that Ctrl+C is seen.
  */
 async function writeTree(root: string, files: RenderedFile[], signal?: AbortSignal): Promise<void> {
   fs.mkdirSync(root);
   const targets = files.map((file) => ({ full: safeJoin(root, file.path), file }));
-  // Every directory once, parents before children, one mkdir each.
   const dirs = new Set<string>();
   for (const { full } of targets) {
     for (let dir = path.dirname(full); dir !== root && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
   }
   for (const dir of [...dirs].sort((a, b) => a.length - b.length)) fs.mkdirSync(dir);
-  let next = 0;
-  let failure: unknown;
-  const writer = async () => {
-    while (failure === undefined && next < targets.length) {
-      const { full, file } = targets[next++]!;
-      try {
-        checkAbort(signal);
-        await fs.promises.writeFile(full, file.content, { flag: "wx", mode: file.mode ?? 0o644 });
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, writer));
-  if (failure !== undefined) throw failure;
+  for (const [i, { full, file }] of targets.entries()) {
+    if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
+    checkAbort(signal);
+    fs.writeFileSync(full, file.content, { flag: "wx", mode: file.mode ?? 0o644 });
+  }
+  await new Promise((resolve) => setImmediate(resolve));
   checkAbort(signal);
 }
 

@@ -106,11 +106,11 @@ describe("writeProject", () => {
   ] as const) {
     it(`${code} half way through: one message naming the target and the fix, nothing left`, async () => {
       const { cwd, target } = workspace();
-      const write = fs.promises.writeFile;
+      const write = fs.writeFileSync;
       let calls = 0;
-      vi.spyOn(fs.promises, "writeFile").mockImplementation((...args: Parameters<typeof fs.promises.writeFile>) => {
+      vi.spyOn(fs, "writeFileSync").mockImplementation((...args: Parameters<typeof fs.writeFileSync>) => {
         if (++calls === 4) {
-          return Promise.reject(Object.assign(new Error(`${code}: failure, write '${String(args[0])}'`), { code, syscall: "write" }));
+          throw Object.assign(new Error(`${code}: failure, write '${String(args[0])}'`), { code, syscall: "write" });
         }
         return write(...args);
       });
