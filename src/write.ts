@@ -39,8 +39,8 @@ export interface WriteOptions {
 
 export async function writeProject(target: Target, files: RenderedFile[], options: WriteOptions): Promise<void> {
   const parent = path.dirname(target.dir);
-  // Unique enough beside the target (mkdir fails rather than reuse one); not
-  // node:crypto, which costs more to load than the whole render.
+  // Unique enough beside the target (mkdir fails rather than reuse one);
+  // node:crypto would add a few milliseconds of loading to every run.
   const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const staging = path.join(parent, `.${target.name}.creating-${suffix}`);
   const createdDirs: string[] = [];
@@ -60,7 +60,8 @@ export async function writeProject(target: Target, files: RenderedFile[], option
     removeDirs(createdDirs);
     throw describeWriteError(error, target);
   }
-  fs.rmSync(staging, { recursive: true, force: true });
+  // After a merge, the staging directory still holds its (now empty) folders.
+  if (fs.existsSync(staging)) fs.rmSync(staging, { recursive: true, force: true });
 }
 
 /** rename(2) makes the staging directory the target atomically; false when it cannot (not empty, across devices). */
