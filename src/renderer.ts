@@ -18,6 +18,7 @@
  */
 import Handlebars from "handlebars/runtime";
 import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
+import { MANIFEST, sealManifest } from "./evolve/manifest.js";
 import { tidy } from "./tidy.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 
@@ -135,6 +136,9 @@ export function renderTemplates(
   if (files.has(OPENAPI_SCRIPT)) {
     files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }
+  // The manifest records a hash of every other generated file (add/upgrade tell user edits by them).
+  const manifest = files.get(MANIFEST);
+  if (manifest) manifest.content = sealManifest(manifest.content, [...files.values()]);
   return [...files.values()];
 }
 

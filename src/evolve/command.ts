@@ -1,0 +1,61 @@
+/**
+ * `add <feature…> [dir]` and `upgrade [dir] [--from TARBALL]`: sequencing and
+ * printing only; the work is the engine's (engine.ts).
+ */
+import openApiParts from "virtual:cvb-openapi";
+import templates from "virtual:cvb-templates";
+import type { Args } from "../args.js";
+import { assembleOpenApi } from "../openapi-assemble.js";
+import { renderTemplates } from "../renderer.js";
+import { evolve, type EvolveResult } from "./engine.js";
+import { parseFeatures } from "./grammar.js";
+
+const SYMBOL: Record<string, string> = { add: "+", replace: "~", merge: "M", conflict: "!", keep: "=", delete: "-" };
+
+export function formatResult(r: EvolveResult): string {
+  const lines: string[] = [];
+  const title = r.command === "upgrade" ? `upgrade ${r.fromVersion} → ${r.toVersion}` : `add ${Object.values(r.added).flat().join(" ")}`;
+  lines.push(`${r.dryRun ? "Dry run: nothing was written. " : ""}${title} in ${r.directory}`);
+  const changed = r.files.filter((f) => f.action !== "keep");
+  const kept = r.files.filter((f) => f.action === "keep");
+  lines.push("", `Files (${changed.length} changed${kept.length ? `, ${kept.length} kept as you have them` : ""}):`);
+  for (const f of [...changed, ...kept]) lines.push(`  ${SYMBOL[f.action]} ${f.action.padEnd(8)} ${f.path}${f.note ? `  (${f.note})` : ""}`);
+  if (r.migration) {
+    lines.push("", `Migration: + ${r.migration.file} (${r.migration.statements} statements; ${r.migration.proof})`);
+    for (const n of r.migration.notes) lines.push(`  note: ${n}`);
+    for (const f of r.migration.lint) lines.push(`  lint: ${f.rule}: ${f.message}${f.blocking ? " (needs --allow-destructive)" : ""}`);
+    if (r.dryRun) lines.push("", r.migration.sql);
+  } else {
+    lines.push("", "Migration: none needed (the schema, grants, rows and schedules are already as a fresh project's).");
+  }
+  if (r.conflicts.length) {
+    lines.push("", `Conflicts (${r.conflicts.length}): resolve the <<<<<<< ||||||| ======= >>>>>>> markers in:`, ...r.conflicts.map((c) => `  ${c}`));
+  }
+  lines.push("", "Next:", ...r.nextSteps.map((s) => `  ${s}`));
+  return lines.join("\n");
+}
+
+export async function evolveCommand(args: Args): Promise<number> {
+  const request = args.command === "add" ? parseFeatures(args.words) : { additions: undefined, dir: args.dir };
+  const log = args.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const result = await evolve({
+    kind: args.command as "add" | "upgrade",
+    dir: request.dir ?? ".",
+    ...(request.additions ? { additions: request.additions } : {}),
+    settings: args.settings,
+    ...(args.from ? { from: args.from } : {}),
+    dryRun: args.dryRun,
+    force: args.force,
+    allowDestructive: args.allowDestructive,
+    render: (ctx, base) => renderTemplates(ctx, base, templates, (c) => assembleOpenApi(c, openApiParts)),
+    log,
+    onChangelog: (releases) => {
+      if (args.json || releases.length === 0) return;
+      console.log("What this upgrade brings (CHANGELOG.md):\n");
+      for (const r of releases) console.log(`${r.markdown}\n`);
+    },
+  });
+  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else console.log(formatResult(result));
+  return result.conflicts.length > 0 ? 1 : 0;
+}
