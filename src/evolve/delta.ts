@@ -31,7 +31,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import type pg from "pg";
-import { type PlatformDatabase, preparePlatform, startPostgres, withClient } from "../verify/postgres.js";
+import { dropDatabase, type PlatformDatabase, preparePlatform, startPostgres, withClient } from "../verify/postgres.js";
 
 export interface MigrationFile {
   name: string;
@@ -63,19 +63,40 @@ export interface DeltaResult {
 const KEEP_PLATFORM = new Set(["public", "storage"]);
 
 export async function computeDelta(input: DeltaInput): Promise<DeltaResult> {
-  const started = performance.now();
   const server = await startPostgres({ pgMajor: input.pgMajor, from: input.projectDir });
   try {
-    const [from, to] = await Promise.all([
-      preparePlatform(server.superuserUrl, { regime: "legacy" }),
-      preparePlatform(server.superuserUrl, { regime: "legacy" }),
-    ]);
+    return await deltaOnServer(server.superuserUrl, input.from, input.to, input.migraBin, { prove: true });
+  } finally {
+    await server.stop().catch(() => undefined);
+  }
+}
+
+/**
+ * On a running server: two fresh platform databases, `from` and `to` applied,
+ * the delta between them; with `prove`, the delta applied to "from" and the
+ * diff taken again (`residue`, empty when the delta is right). Verify's
+ * "fresh" check uses it without `prove`: statements must be empty.
+ */
+export async function deltaOnServer(
+  superuserUrl: string,
+  fromFiles: MigrationFile[],
+  toFiles: MigrationFile[],
+  migraBin: string,
+  opts: { prove: boolean },
+): Promise<DeltaResult> {
+  const started = performance.now();
+  const [from, to] = await Promise.all([
+    preparePlatform(superuserUrl, { regime: "legacy" }),
+    preparePlatform(superuserUrl, { regime: "legacy" }),
+  ]);
+  try {
     const platformSchemas = await schemasOf(from.superuserUrl);
-    await Promise.all([applyMigrations(from, input.from), applyMigrations(to, input.to)]);
+    await Promise.all([applyMigrations(from, fromFiles), applyMigrations(to, toFiles)]);
     const extensionSchemas = [...new Set([...(await extensionSchemasOf(from.superuserUrl)), ...(await extensionSchemasOf(to.superuserUrl))])];
     const exclude = [...new Set([...platformSchemas, ...extensionSchemas])].filter((s) => !KEEP_PLATFORM.has(s));
-    const diff = await diffDatabases(from, to, exclude, input.migraBin);
+    const diff = await diffDatabases(from, to, exclude, migraBin);
     const statements = diff.statements;
+    if (!opts.prove) return { statements, notes: diff.notes, residue: statements, ms: performance.now() - started };
     if (statements.length > 0) {
       try {
         await applyMigrations(from, [{ name: "delta", content: deltaSql(statements) }]);
@@ -83,10 +104,10 @@ export async function computeDelta(input: DeltaInput): Promise<DeltaResult> {
         throw new Error(`${(error as Error).message}\nThe delta was:\n${deltaSql(statements)}`);
       }
     }
-    const again = await diffDatabases(from, to, exclude, input.migraBin);
+    const again = await diffDatabases(from, to, exclude, migraBin);
     return { statements, notes: diff.notes, residue: again.statements, ms: performance.now() - started };
   } finally {
-    await server.stop().catch(() => undefined);
+    await Promise.all([from, to].map((db) => dropDatabase(superuserUrl, db.database).catch(() => undefined)));
   }
 }
 
