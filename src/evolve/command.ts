@@ -23,7 +23,12 @@ export function formatResult(r: EvolveResult): string {
   if (r.migration) {
     lines.push("", `Migration: + ${r.migration.file} (${r.migration.statements} statements; ${r.migration.proof})`);
     for (const n of r.migration.notes) lines.push(`  note: ${n}`);
-    for (const f of r.migration.lint) lines.push(`  lint: ${f.rule}: ${f.message}${f.blocking ? " (needs --allow-destructive)" : ""}`);
+    for (const f of r.migration.lint.filter((x) => x.blocking)) lines.push(`  lint: ${f.rule}: ${f.message}${f.line ? ` (line ${f.line})` : ""} — needs --allow-destructive`);
+    const advice = new Map<string, number>();
+    for (const f of r.migration.lint.filter((x) => !x.blocking)) advice.set(f.rule, (advice.get(f.rule) ?? 0) + 1);
+    if (advice.size) {
+      lines.push(`  postgrestools advice (not blocking under lock_timeout; --json lists each): ${[...advice].map(([k, n]) => `${k.replace("lint/safety/", "")} ×${n}`).join(", ")}`);
+    }
     if (r.dryRun) lines.push("", r.migration.sql);
   } else {
     lines.push("", "Migration: none needed (the schema, grants, rows and schedules are already as a fresh project's).");

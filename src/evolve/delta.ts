@@ -30,6 +30,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { aclDelta } from "./acl.js";
 import type pg from "pg";
 import { dropDatabase, type PlatformDatabase, preparePlatform, startPostgres, withClient } from "../verify/postgres.js";
 
@@ -59,6 +60,15 @@ export interface DeltaResult {
   ms: number;
 }
 
+/**
+ * The privilege regime the delta is computed in: 2026 ("not exposed by
+ * default"), where a new object gets no grant to the API roles unless a
+ * migration gives it. A grant the fresh project has then shows up in the
+ * delta explicitly, so the delta is right in both regimes (under legacy the
+ * default grants add what a fresh legacy project gets too).
+ */
+const REGIME = "2026" as const;
+
 /** Schemas present in a fresh platform database that belong to the platform, except storage (bucket policies live there). */
 const KEEP_PLATFORM = new Set(["public", "storage"]);
 
@@ -85,29 +95,41 @@ export async function deltaOnServer(
   opts: { prove: boolean },
 ): Promise<DeltaResult> {
   const started = performance.now();
-  const [from, to] = await Promise.all([
-    preparePlatform(superuserUrl, { regime: "legacy" }),
-    preparePlatform(superuserUrl, { regime: "legacy" }),
-  ]);
+  const dbs: PlatformDatabase[] = [];
+  const fresh = async () => {
+    const db = await preparePlatform(superuserUrl, { regime: REGIME });
+    dbs.push(db);
+    return db;
+  };
   try {
+    const [from, to] = await Promise.all([fresh(), fresh()]);
     const platformSchemas = await schemasOf(from.superuserUrl);
     await Promise.all([applyMigrations(from, fromFiles), applyMigrations(to, toFiles)]);
     const extensionSchemas = [...new Set([...(await extensionSchemasOf(from.superuserUrl)), ...(await extensionSchemasOf(to.superuserUrl))])];
     const exclude = [...new Set([...platformSchemas, ...extensionSchemas])].filter((s) => !KEEP_PLATFORM.has(s));
     const diff = await diffDatabases(from, to, exclude, migraBin);
-    const statements = diff.statements;
-    if (!opts.prove) return { statements, notes: diff.notes, residue: statements, ms: performance.now() - started };
-    if (statements.length > 0) {
+    if (!opts.prove) return { statements: diff.statements, notes: diff.notes, residue: diff.statements, ms: performance.now() - started };
+    // Structure and rows first; privileges are compared once the objects exist on both sides.
+    const structure = diff.structure;
+    const apply = async (db: PlatformDatabase, statements: string[], name: string) => {
+      if (statements.length === 0) return;
       try {
-        await applyMigrations(from, [{ name: "delta", content: deltaSql(statements) }]);
+        await applyMigrations(db, [{ name, content: deltaSql(statements) }]);
       } catch (error) {
         throw new Error(`${(error as Error).message}\nThe delta was:\n${deltaSql(statements)}`);
       }
-    }
-    const again = await diffDatabases(from, to, exclude, migraBin);
+    };
+    await apply(from, structure, "delta");
+    const privileges = await aclDelta(from.superuserUrl, to.superuserUrl, exclude);
+    const statements = [...structure, ...privileges];
+    // The proof: the project's migrations + the whole delta as one file, on a database of its own.
+    const check = await fresh();
+    await applyMigrations(check, fromFiles);
+    await apply(check, statements, "delta");
+    const again = await diffDatabases(check, to, exclude, migraBin);
     return { statements, notes: diff.notes, residue: again.statements, ms: performance.now() - started };
   } finally {
-    await Promise.all([from, to].map((db) => dropDatabase(superuserUrl, db.database).catch(() => undefined)));
+    await Promise.all(dbs.map((db) => dropDatabase(superuserUrl, db.database).catch(() => undefined)));
   }
 }
 
@@ -117,14 +139,18 @@ export async function diffDatabases(
   to: PlatformDatabase,
   excludeSchemas: string[],
   migraBin: string,
-): Promise<{ statements: string[]; notes: string[] }> {
-  const [extensions, schema, rows, cron] = await Promise.all([
+): Promise<{ statements: string[]; structure: string[]; notes: string[] }> {
+  const [extensions, migraSql, rows, cron, acl] = await Promise.all([
     extensionDelta(from.superuserUrl, to.superuserUrl),
     migra(migraBin, from.superuserUrl, to.superuserUrl, excludeSchemas),
     rowDelta(from.superuserUrl, to.superuserUrl, excludeSchemas),
     cronDelta(from.superuserUrl, to.superuserUrl),
+    aclDelta(from.superuserUrl, to.superuserUrl, excludeSchemas),
   ]);
-  return { statements: [...extensions, ...schema, ...rows.statements, ...cron.statements], notes: [...rows.notes, ...cron.notes] };
+  const migraText = await withoutIdenticalViews(migraSql.join("\n"), from.superuserUrl, to.superuserUrl, excludeSchemas);
+  const schema = migraText ? [migraText, ...(await viewRestore(to.superuserUrl, migraText, excludeSchemas))] : [];
+  const structure = [...extensions, ...schema, ...rows.statements, ...cron.statements];
+  return { statements: [...structure, ...acl], structure, notes: [...rows.notes, ...cron.notes] };
 }
 
 /** The delta migration's text: a lock timeout first, so a busy live table makes it fail fast instead of queueing every query behind it. */
@@ -135,7 +161,7 @@ export function deltaSql(statements: string[], header: string[] = []): string {
     "-- Fail fast rather than queue the app's queries behind a lock on a busy table.",
     "set lock_timeout = '5s';",
     "",
-    ...statements.map((s) => s.trim()),
+    ...statements.map((s) => s.trim()).join("\n\n").split("\n"),
     "",
   ].join("\n");
 }
@@ -181,15 +207,18 @@ async function migra(bin: string, fromUrl: string, toUrl: string, exclude: strin
   return splitMigra(r.stdout);
 }
 
-/** migra's output → statements, without its session settings. */
+/**
+ * migra's output, as it printed it (function bodies keep their exact text),
+ * without its session setting; one element, or none when there is no change.
+ */
 export function splitMigra(out: string): string[] {
-  const text = out.trim();
-  if (!text) return [];
-  return text
-    .split(/;\s*\n(?=\s*\n|\S)/)
-    .map((s) => s.trim().replace(/;$/, ""))
-    .filter((s) => s && !/^set check_function_bodies\s*=\s*off$/i.test(s))
-    .map((s) => `${s};`);
+  const text = out.replace(/^set check_function_bodies = off;\s*$/gim, "").trim();
+  return text ? [text] : [];
+}
+
+/** Top-level statements in SQL text (for the summary): lines that start one at column 0. */
+export function countStatements(sql: string): number {
+  return (sql.match(/^(create|alter|drop|grant|revoke|comment|insert|update|delete|select|do)\b/gim) ?? []).length;
 }
 
 function plain(url: string): string {
@@ -207,6 +236,71 @@ async function extensionDelta(fromUrl: string, toUrl: string): Promise<string[]>
     );
   const [a, b] = await Promise.all([q(fromUrl), q(toUrl)]);
   return b.filter((e) => !a.some((x) => x.name === e.name)).map((e) => `create extension if not exists ${ident(e.name)} with schema ${ident(e.schema)};`);
+}
+
+/**
+ * A table the delta adds a column to keeps it last (PostgreSQL cannot insert a
+ * column in the middle), while a fresh project has it where the template put
+ * it. migra then sees the table as changed and recreates every view on it,
+ * though nothing it can express differs. When migra's whole output is such
+ * recreations of views that are identical in both databases (definition,
+ * options, grants, columns by name and type), there is no difference.
+ * So the proof compares columns by name, not position.
+ */
+async function withoutIdenticalViews(sql: string, fromUrl: string, toUrl: string, exclude: string[]): Promise<string> {
+  if (!sql.trim()) return "";
+  const q = (url: string) =>
+    withClient(url, async (c) =>
+      new Map(
+        (await c.query<{ k: string; sig: string }>(
+          `select format('%s.%s', n.nspname, c.relname) as k,
+                  jsonb_build_object('def', pg_get_viewdef(c.oid), 'opts', c.reloptions, 'acl', c.relacl::text[],
+                    'cols', (select jsonb_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod) order by a.attname)
+                               from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped))::text as sig
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind = 'v' and not (n.nspname = any($1::text[]))`,
+          [exclude],
+        )).rows.map((r) => [r.k, r.sig]),
+      )
+    );
+  const [a, b] = await Promise.all([q(fromUrl), q(toUrl)]);
+  let rest = sql;
+  for (const [k, sig] of b) {
+    if (a.get(k) !== sig) continue;
+    const [s, v] = k.split(".");
+    rest = rest
+      .replace(new RegExp(`^drop view if exists "${s}"\\."${v}";\\s*$`, "m"), "")
+      .replace(new RegExp(`^create or replace view "${s}"\\."${v}" as [\\s\\S]*?;\\s*$(?=\\n\\s*\\n|\\n*$)`, "m"), "");
+  }
+  return rest.trim() ? sql : "";
+}
+
+/**
+ * migra recreates a view (when a table under it changes) without its options
+ * or grants: `security_invoker = true` (what keeps RLS applying through the
+ * ops views) and `grant select … to service_role` would be lost. Every view
+ * the diff (re)creates gets both back from the target database.
+ */
+async function viewRestore(toUrl: string, sql: string, exclude: string[]): Promise<string[]> {
+  const views = await withClient(toUrl, async (c) =>
+    (await c.query<{ s: string; v: string; opts: string[] | null; grants: Array<{ grantee: string; privilege: string }> | null }>(
+      `select n.nspname as s, c.relname as v, c.reloptions as opts,
+              (select jsonb_agg(jsonb_build_object('grantee', case when a.grantee = 0 then 'public' else a.grantee::regrole::text end, 'privilege', a.privilege_type))
+                 from aclexplode(c.relacl) a where a.grantee <> c.relowner) as grants
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'v' and not (n.nspname = any($1::text[]))`,
+      [exclude],
+    )).rows
+  );
+  const out: string[] = [];
+  for (const { s, v, opts, grants } of views) {
+    const created = new RegExp(`create (or replace )?view "?${s}"?\\."?${v}"?\\s`, "i").test(sql);
+    if (!created) continue;
+    const name = `${ident(s)}.${ident(v)}`;
+    if (opts?.length) out.push(`alter view ${name} set (${opts.join(", ")});`);
+    for (const g of grants ?? []) out.push(`grant ${g.privilege.toLowerCase()} on ${name} to ${g.grantee};`);
+  }
+  return out;
 }
 
 interface TableRows {

@@ -25,7 +25,7 @@ import { migrationVersion } from "../renderer.js";
 import { VERSION } from "../version.js";
 import { applyWrites, type WriteOp } from "./apply.js";
 import { readPaths, renderInMemory, renderOlderVersion, type Renderer, toTree } from "./base.js";
-import { computeDelta, deltaSql, type MigrationFile, tmpDir } from "./delta.js";
+import { computeDelta, countStatements, deltaSql, type MigrationFile } from "./delta.js";
 import { decideFiles, type FileAction, mergeLabels, type Version } from "./files.js";
 import { type Additions, applyAdditions } from "./grammar.js";
 import { isMigration, type Manifest, MANIFEST, MIGRATIONS_DIR, projectNameOf, readManifest, sealManifest } from "./manifest.js";
@@ -231,7 +231,7 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
     migration = {
       file: `${MIGRATIONS_DIR}${file}`,
       sql,
-      statements: delta.statements.length,
+      statements: countStatements(sql),
       notes: delta.notes,
       proof: `applied to the ${onDisk.length} migrations on disk, a second diff is empty (${Math.round(delta.ms)} ms)`,
       lint,

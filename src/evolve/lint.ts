@@ -44,8 +44,14 @@ const DESTRUCTIVE: Array<[RegExp, string]> = [
  */
 const BLOCKING_RULES = /ban|drop|changingColumnType|addingFieldWithDefault|addingRequiredField|addingNotNull|rename|lockTimeoutWarning|truncate|addingPrimaryKey/i;
 
+/** The SQL without dollar-quoted bodies (functions, DO blocks): what runs when the migration runs. */
+export function outsideBodies(sql: string): string {
+  return sql.replace(/(\$[A-Za-z_]*\$)[\s\S]*?\1/g, "$$…$$").replace(/^\s*--.*$/gm, "");
+}
+
 export function destructiveStatements(sql: string): LintFinding[] {
-  return DESTRUCTIVE.filter(([re]) => re.test(sql)).map(([, message]) => ({ rule: "destructive", message, blocking: true }));
+  const top = outsideBodies(sql);
+  return DESTRUCTIVE.filter(([re]) => re.test(top)).map(([, message]) => ({ rule: "destructive", message, blocking: true }));
 }
 
 export async function lintDelta(sql: string, projectDir: string, log: (line: string) => void): Promise<LintFinding[]> {
