@@ -121,10 +121,17 @@ export function nextOptions(current: Options, additions: Additions, settings: Ev
   return next;
 }
 
+/** The added features as add's words: a value alone where only one choice has it (`runway`), else `iap_apple`. */
+export function addedWords(additions: Additions | undefined): string[] {
+  return CHOICES.flatMap((c) =>
+    (additions?.[c.key] ?? []).map((v) => (CHOICES.filter((x) => x.values.some((y) => y.value === v)).length > 1 ? `${c.flag}_${v}` : v))
+  );
+}
+
 export function deltaName(kind: "add" | "upgrade", fromVersion: string, additions: Additions | undefined, existing: string[], now = new Date()): string {
   const label = kind === "upgrade"
     ? `upgrade_${fromVersion.replace(/\W/g, "_")}_to_${VERSION.replace(/\W/g, "_")}`
-    : `add_${CHOICES.flatMap((c) => additions?.[c.key] ?? []).join("_")}`;
+    : `add_${addedWords(additions).join("_").replace(/\W/g, "_")}`;
   // After every existing migration, even if the clock is behind their names.
   const last = existing.map((n) => /^(\d{14})_/.exec(n)?.[1]).filter(Boolean).sort().pop();
   let when = now;
