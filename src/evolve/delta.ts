@@ -32,7 +32,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { aclDelta } from "./acl.js";
 import type pg from "pg";
-import { dropDatabase, type PlatformDatabase, preparePlatform, startPostgres, withClient } from "../verify/postgres.js";
+import { dropDatabase, type PlatformDatabase, preparePlatform, type Regime, startPostgres, withClient } from "../verify/postgres.js";
 
 export interface MigrationFile {
   name: string;
@@ -61,13 +61,13 @@ export interface DeltaResult {
 }
 
 /**
- * The privilege regime the delta is computed in: 2026 ("not exposed by
- * default"), where a new object gets no grant to the API roles unless a
- * migration gives it. A grant the fresh project has then shows up in the
- * delta explicitly, so the delta is right in both regimes (under legacy the
- * default grants add what a fresh legacy project gets too).
+ * The privilege regimes the delta is computed and proven in. Default
+ * privileges differ (legacy grants new tables to anon/authenticated, 2026
+ * does not), so a migration's explicit REVOKE matters in one and its GRANT in
+ * the other: the delta carries both (mergePrivileges) and is proven in each.
+ * verify's fresh check compares in 2026, the strictest.
  */
-const REGIME = "2026" as const;
+const REGIMES: Regime[] = ["2026", "legacy"];
 
 /** Schemas present in a fresh platform database that belong to the platform, except storage (bucket policies live there). */
 const KEEP_PLATFORM = new Set(["public", "storage"]);
@@ -96,41 +96,63 @@ export async function deltaOnServer(
 ): Promise<DeltaResult> {
   const started = performance.now();
   const dbs: PlatformDatabase[] = [];
-  const fresh = async () => {
-    const db = await preparePlatform(superuserUrl, { regime: REGIME });
+  const fresh = async (regime: Regime) => {
+    const db = await preparePlatform(superuserUrl, { regime });
     dbs.push(db);
     return db;
   };
+  const apply = async (db: PlatformDatabase, statements: string[], name: string) => {
+    if (statements.length === 0) return;
+    try {
+      await applyMigrations(db, [{ name, content: deltaSql(statements) }]);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nThe delta was:\n${deltaSql(statements)}`);
+    }
+  };
   try {
-    const [from, to] = await Promise.all([fresh(), fresh()]);
-    const platformSchemas = await schemasOf(from.superuserUrl);
-    await Promise.all([applyMigrations(from, fromFiles), applyMigrations(to, toFiles)]);
+    const regimes = opts.prove ? REGIMES : REGIMES.slice(0, 1);
+    const pairs = await Promise.all(regimes.map(async (regime) => {
+      const [from, to] = await Promise.all([fresh(regime), fresh(regime)]);
+      return { regime, from, to };
+    }));
+    const platformSchemas = await schemasOf(pairs[0]!.from.superuserUrl);
+    await Promise.all(pairs.flatMap((p) => [applyMigrations(p.from, fromFiles), applyMigrations(p.to, toFiles)]));
+    const { from, to } = pairs[0]!;
     const extensionSchemas = [...new Set([...(await extensionSchemasOf(from.superuserUrl)), ...(await extensionSchemasOf(to.superuserUrl))])];
     const exclude = [...new Set([...platformSchemas, ...extensionSchemas])].filter((s) => !KEEP_PLATFORM.has(s));
     const diff = await diffDatabases(from, to, exclude, migraBin);
     if (!opts.prove) return { statements: diff.statements, notes: diff.notes, residue: diff.statements, ms: performance.now() - started };
-    // Structure and rows first; privileges are compared once the objects exist on both sides.
+    // Structure and rows first (the same in every regime); privileges are
+    // compared once the objects exist on both sides, in each regime.
     const structure = diff.structure;
-    const apply = async (db: PlatformDatabase, statements: string[], name: string) => {
-      if (statements.length === 0) return;
-      try {
-        await applyMigrations(db, [{ name, content: deltaSql(statements) }]);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\nThe delta was:\n${deltaSql(statements)}`);
-      }
-    };
-    await apply(from, structure, "delta");
-    const privileges = await aclDelta(from.superuserUrl, to.superuserUrl, exclude);
-    const statements = [...structure, ...privileges];
-    // The proof: the project's migrations + the whole delta as one file, on a database of its own.
-    const check = await fresh();
-    await applyMigrations(check, fromFiles);
-    await apply(check, statements, "delta");
-    const again = await diffDatabases(check, to, exclude, migraBin);
-    return { statements, notes: diff.notes, residue: again.statements, ms: performance.now() - started };
+    const privileges = await Promise.all(pairs.map(async (p) => {
+      await apply(p.from, structure, "delta");
+      return aclDelta(p.from.superuserUrl, p.to.superuserUrl, exclude);
+    }));
+    const statements = [...structure, ...mergePrivileges(privileges)];
+    // The proof, in each regime: the project's migrations + the whole delta as one file, on a database of its own.
+    const residue = await Promise.all(pairs.map(async (p) => {
+      const check = await fresh(p.regime);
+      await applyMigrations(check, fromFiles);
+      await apply(check, statements, "delta");
+      const again = await diffDatabases(check, p.to, exclude, migraBin);
+      return again.statements.map((st) => `-- [${p.regime}]\n${st}`);
+    }));
+    return { statements, notes: diff.notes, residue: residue.flat(), ms: performance.now() - started };
   } finally {
     await Promise.all(dbs.map((db) => dropDatabase(superuserUrl, db.database).catch(() => undefined)));
   }
+}
+
+/**
+ * The privilege statements of both regimes as one list, revokes first: a
+ * revoke one regime needs (a default grant the other never makes) and a grant
+ * the other needs (one the first got by default) are both no-ops where they
+ * are not needed, so the one delta is right under either.
+ */
+export function mergePrivileges(lists: string[][]): string[] {
+  const all = [...new Set(lists.flat())];
+  return [...all.filter((s) => s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)), ...all.filter((s) => !(s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)))];
 }
 
 /** Compares two databases; used by verify too. */
