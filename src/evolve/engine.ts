@@ -64,6 +64,12 @@ export interface EvolveResult {
   conflicts: string[];
   migration: { file: string; sql: string; statements: number; notes: string[]; proof: string; lint: LintFinding[] } | null;
   nextSteps: string[];
+  /**
+   * What the change writes, in the shape the agents' plan takes
+   * (`buildPlan(options, changes, title)` of src/team.ts, issue 14): the seam
+   * for printing the orchestrator's plan of an add or upgrade.
+   */
+  changes: Array<{ path: string; action: "create" | "update" | "delete" }>;
 }
 
 export class EvolveError extends Error {
@@ -288,7 +294,12 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
       `${pm} verify`,
       ...(migration ? [`Deploy: supabase db push applies ${migration.file.slice(MIGRATIONS_DIR.length)}`] : []),
     ],
+    changes: [],
   };
+  result.changes = ops.map((o) => ({
+    path: o.path,
+    action: o.content === undefined ? "delete" : theirs.has(o.path) || o.path === MANIFEST ? "update" : "create",
+  }));
   if (req.dryRun) return result;
   await applyWrites(dir, ops, req.beforeMove ? { beforeMove: req.beforeMove } : {});
   return result;

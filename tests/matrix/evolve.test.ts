@@ -125,7 +125,7 @@ describe("upgrade from 0.1.0", () => {
     expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toContain("ACME internal: serves the Dreamreel app.");
     expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toContain("npx create-video-backend upgrade");
     // The hardening (issue 11): webhook token check, refund tombstones, rate limits, and their tests.
-    expect(fs.readFileSync(path.join(dir, "supabase/functions/fal-webhook/handler.ts"), "utf8")).toContain("webhook_token");
+    expect(fs.readFileSync(path.join(dir, "supabase/functions/_shared/webhook.ts"), "utf8")).toContain("webhook_token");
     for (const f of ["supabase/functions/_shared/rate_limit.ts", "supabase/tests/26_rate_limits.test.sql", "supabase/functions/tests/webhook_attacks_test.ts"]) {
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     }
