@@ -13,9 +13,17 @@ import {
   SWITCHES,
   UsageError,
 } from "./options.js";
+import { didYouMean } from "./text.js";
+
+/**
+ * Subcommands (`create-video-backend <command> [dir] …`): each works on an
+ * existing project directory. Anything else in first position is create's directory.
+ */
+export const COMMANDS = ["verify", "doctor", "deploy"] as const;
+export type Command = "create" | (typeof COMMANDS)[number];
 
 export interface Args {
-  command: "create" | "verify" | "doctor" | "deploy";
+  command: Command;
   dir?: string;
   /** Choices given on the command line; the rest comes from --yes or the prompts. */
   lists: Partial<Pick<Options, ListChoiceKey>>;
@@ -35,9 +43,6 @@ export interface Args {
   dbUrl?: string;
 }
 
-/** Commands that take a project directory rather than creating one. */
-const PROJECT_COMMANDS = ["verify", "doctor", "deploy"] as const;
-
 type ParseConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"] & object;
 
 function parseConfig(): ParseConfig {
@@ -54,19 +59,32 @@ function parseConfig(): ParseConfig {
   return config;
 }
 
+/** parseArgs' error, with a "did you mean" for a mistyped flag. */
+function flagError(error: unknown, config: ParseConfig): UsageError {
+  const text = (error as Error).message.replace(/\. To specify.*$/s, "");
+  const message = text.endsWith(".") ? text : `${text}.`;
+  const unknown = /^Unknown option '(-{1,2}[^'=]+)/.exec(message)?.[1];
+  const names = Object.entries(config).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]);
+  const hint = unknown ? didYouMean(unknown, names) : "";
+  return new UsageError(`${message}${hint} Run with --help to see every flag.`);
+}
+
 export function parseArgv(argv: string[]): Args {
+  const config = parseConfig();
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: parseConfig(), allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, ".")} Run with --help to see every flag.`);
+    throw flagError(error, config);
   }
   const { values, positionals } = parsed;
-  const first = positionals[0] as (typeof PROJECT_COMMANDS)[number] | undefined;
-  const command: Args["command"] = first && PROJECT_COMMANDS.includes(first) ? first : "create";
+  const first = positionals[0] ?? "";
+  const command: Command = (COMMANDS as readonly string[]).includes(first) ? (first as Command) : "create";
   const rest = command === "create" ? positionals : positionals.slice(1);
   if (rest.length > 1) {
-    throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.`);
+    // `create-video-backend verfy app` most likely meant a command.
+    const hint = command === "create" ? didYouMean(rest[0]!, COMMANDS) : "";
+    throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.${hint}`);
   }
   const lists: Args["lists"] = {};
   for (const c of CHOICES) {

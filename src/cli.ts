@@ -17,14 +17,17 @@ function exitCodeOf(error: unknown): number {
   return typeof code === "number" ? code : 1;
 }
 
-/** Prints a failure (and, with --json, its JSON form on stdout); returns the exit code. */
-function reportFailure(error: unknown, json: boolean): number {
+/**
+ * Prints a failure once (and, with --json, its JSON form on stdout); returns
+ * the exit code. Expected failures carry an exit code and a message that names
+ * the fix; only an error without one (a bug) shows its stack.
+ */
+function reportFailure(error: unknown, json: boolean, show = (text: string) => console.error(text)): number {
   const code = exitCodeOf(error);
   const message = (error as Error).message;
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: code, error: message })}\n`);
-  console.error(code === 130 ? message : `Error: ${message}`);
-  // An error without an exit code is a bug or an I/O failure: show where.
-  if ((error as Partial<Exit>).exitCode === undefined) console.error((error as Error).stack);
+  const expected = (error as Partial<Exit>).exitCode !== undefined;
+  show(code === 130 ? message : expected ? `Error: ${message}` : `Error: ${(error as Error).stack ?? message}`);
   return code;
 }
 
@@ -62,9 +65,11 @@ async function verifyCommand(args: Args): Promise<number> {
 }
 
 async function createCommand(args: Args): Promise<number> {
-  const { create, formatPlan } = await import("./create.js");
   const interactive = !args.yes && !args.json && !!process.stdin.isTTY && !!process.stdout.isTTY;
-  const ui = interactive ? (await import("./prompts.js")).clackUi() : (await import("./plain-ui.js")).plainUi(args.json);
+  const [{ create, formatPlan }, ui] = await Promise.all([
+    import("./create.js"),
+    interactive ? import("./prompts.js").then((m) => m.clackUi()) : import("./plain-ui.js").then((m) => m.plainUi(args.json)),
+  ]);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
@@ -75,21 +80,22 @@ async function createCommand(args: Args): Promise<number> {
       return 0;
     }
     if (result.dryRun) {
-      console.log(formatPlan(result));
-      console.log(`\nDry run: nothing was written. To create it: ${result.reproduce.replace(" --", " -- ")}`);
+      ui.done(["Dry run: nothing was written.", formatPlan(result), "", "To create it:", `  ${result.reproduce}`].join("\n"));
       return 0;
     }
     for (const warning of result.warnings) ui.warn(warning);
     ui.done(
       [
-        `Created ${result.projectName} (${result.files.length} files). Next:`,
+        `Created ${result.projectName} (${result.files.length} files).`,
+        "Next:",
         ...result.nextSteps.map((s) => `  ${s}`),
-        `To create the same project again: ${result.reproduce}`,
+        "To create the same project again:",
+        `  ${result.reproduce}`,
       ].join("\n"),
     );
     return 0;
   } catch (error) {
-    return reportFailure(error, args.json);
+    return reportFailure(error, args.json, (text) => ui.fail(text));
   } finally {
     process.off("SIGINT", onSigint);
   }

@@ -2,34 +2,52 @@
  * The create command: answers → render in memory → one safe write → git and
  * install → next steps. Loaded lazily so --help and --version stay instant.
  */
+import openApiParts from "virtual:cvb-openapi";
+import templates from "virtual:cvb-templates";
 import type { Args } from "./args.js";
 import {
   CHOICES,
   checkRules,
+  checkSettings,
   detectPackageManager,
   type ListChoiceKey,
   type Options,
   type PackageManager,
   SETTINGS,
+  type SettingKey,
   UsageError,
 } from "./options.js";
+import { assembleOpenApi } from "./openapi-assemble.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
-import { type RenderedFile, render } from "./render.js";
-import { gitInit, installDependencies } from "./steps.js";
+import { type RenderedFile, renderTemplates } from "./renderer.js";
 import { assertWritable, resolveTarget, type Target } from "./target.js";
 import { VERSION } from "./version.js";
 import { writeProject } from "./write.js";
 
 export const DEFAULT_DIR = "my-video-backend";
 
+/** What the prompts (or the flags alone) decided. */
+export interface Answers {
+  dir: string;
+  lists: Pick<Options, ListChoiceKey>;
+  settings: Args["settings"];
+}
+
 export interface Ui {
-  /** Asks for whatever flags did not give; only called when interactive. */
-  ask(args: Args, defaults: { dir: string }): Promise<{ dir: string; lists: Pick<Options, ListChoiceKey>; bundleId?: string }>;
-  confirm(summary: string): Promise<void>;
+  /**
+   * Asks for whatever flags did not give; only called when interactive. With
+   * `previous` (the user chose to change answers), asks every question again
+   * with those answers filled in.
+   */
+  ask(args: Args, defaults: { dir: string }, previous?: Answers): Promise<Answers>;
+  /** Shows the summary and asks to write; false = go back and change answers. */
+  confirm(summary: string): Promise<boolean>;
   step<T>(title: string, work: () => Promise<T>): Promise<T>;
   info(text: string): void;
   warn(text: string): void;
   done(text: string): void;
+  /** A failure, shown once (exit code decided by the caller). */
+  fail(text: string): void;
 }
 
 export interface CreateResult {
@@ -45,6 +63,11 @@ export interface CreateResult {
   reproduce: string;
 }
 
+/** Ctrl+C during git or the install: the project is complete and stays; exit 130 with what is left to do. */
+export class InterruptedError extends Error {
+  readonly exitCode = 130;
+}
+
 export function missingFlags(args: Args): string[] {
   const missing = args.dir === undefined ? ["<dir>"] : [];
   for (const c of CHOICES) if (args.lists[c.key] === undefined) missing.push(`--${c.flag}`);
@@ -58,8 +81,7 @@ export function withDefaults(
   pm: PackageManager = detectPackageManager(),
 ): Options {
   const pick = <K extends ListChoiceKey>(key: K) => lists[key] ?? CHOICES.find((c) => c.key === key)!.default;
-  const setting = (key: (typeof SETTINGS)[number]["key"]) =>
-    settings[key] ?? SETTINGS.find((s) => s.key === key)!.default;
+  const setting = (key: SettingKey) => settings[key] ?? SETTINGS.find((s) => s.key === key)!.default;
   const bundleId = String(setting("bundleId"));
   return {
     auth: pick("auth"),
@@ -91,6 +113,7 @@ function layerPlan(files: RenderedFile[]) {
   }));
 }
 
+/** The full layer plan with every file (--dry-run). */
 export function formatPlan(result: CreateResult): string {
   const lines = [`${result.projectName}: ${result.files.length} files, layer by layer`];
   for (const l of result.layers) {
@@ -101,66 +124,110 @@ export function formatPlan(result: CreateResult): string {
   return lines.join("\n");
 }
 
+/** What is about to be written, short enough to leave the answers on screen: the layers with file counts. */
+export function formatSummary(result: CreateResult, target: Target): string {
+  const layers = result.layers.filter((l) => l.files.length > 0);
+  const width = Math.max(...layers.map((l) => l.title.length));
+  const lines = [`${result.files.length} files into ${target.display === "." ? "the current directory" : target.display}`];
+  for (const l of layers) {
+    lines.push(`${l.layer === 0 ? "· " : `${l.layer}.`} ${l.title.padEnd(width)}  ${String(l.files.length).padStart(3)} files`);
+  }
+  lines.push("(--dry-run lists every file)");
+  return lines.join("\n");
+}
+
 export async function create(args: Args, ui: Ui, interactive: boolean, signal: AbortSignal): Promise<CreateResult> {
-  let dir = args.dir;
-  let lists = args.lists;
-  let settings = args.settings;
   const missing = missingFlags(args);
   if (!interactive && !args.yes && missing.length > 0) {
     throw new UsageError(
       `Not running in a terminal, so there is nobody to answer prompts. Missing: ${missing.join(", ")}. Give them as flags, or add --yes to take the defaults for the rest (e.g. create-video-backend ${
-        dir ?? DEFAULT_DIR
+        args.dir ?? DEFAULT_DIR
       } --yes).`,
     );
   }
   // Fail fast on what the flags alone decide, before asking anything. Defaults
   // always satisfy the rules, so a violation here comes from a flag.
-  checkRules(withDefaults(lists, settings));
-  if (dir !== undefined) assertWritable(resolveTarget(dir), args.force);
+  checkRules(withDefaults(args.lists, args.settings));
+  checkSettingFlags(args, interactive);
+  if (args.dir !== undefined) assertWritable(resolveTarget(args.dir), args.force);
 
-  if (interactive) {
-    const answers = await ui.ask(args, { dir: dir ?? DEFAULT_DIR });
-    dir = answers.dir;
-    lists = answers.lists;
-    if (answers.bundleId) settings = { ...settings, bundleId: answers.bundleId };
+  let answers: Answers | undefined;
+  for (;;) {
+    answers = interactive
+      ? await ui.ask(args, { dir: args.dir ?? DEFAULT_DIR }, answers)
+      : { dir: args.dir ?? DEFAULT_DIR, lists: withDefaults(args.lists, {}), settings: args.settings };
+    const options = withDefaults(answers.lists, answers.settings);
+    checkRules(options);
+    checkSettings(options, answers.settings);
+    const target = resolveTarget(answers.dir);
+    assertWritable(target, args.force);
+
+    const now = generationTime();
+    const ctx = buildContext(target.name, options, { name: "create-video-backend", version: VERSION }, now);
+    const files = renderTemplates(ctx, now, templates, (c) => assembleOpenApi(c, openApiParts));
+    const result: CreateResult = {
+      ok: true,
+      dryRun: args.dryRun,
+      projectName: target.name,
+      directory: target.dir,
+      options,
+      layers: layerPlan(files),
+      files: files.map((f) => f.path),
+      warnings: [],
+      nextSteps: [],
+      reproduce: ctx.reproduce,
+    };
+    if (args.dryRun) {
+      result.nextSteps = nextSteps(ctx, target, false);
+      return result;
+    }
+    if (interactive && !(await ui.confirm(formatSummary(result, target)))) continue;
+    return writeAndFinish(args, ui, signal, { ctx, target, files, result });
   }
-  dir ??= DEFAULT_DIR;
-  const options = withDefaults(lists, settings);
-  checkRules(options);
-  const target = resolveTarget(dir);
-  assertWritable(target, args.force);
+}
 
-  const now = generationTime();
-  const ctx = buildContext(target.name, options, { name: "create-video-backend", version: VERSION }, now);
-  const files = render(ctx, now);
-  const result: CreateResult = {
-    ok: true,
-    dryRun: args.dryRun,
-    projectName: target.name,
-    directory: target.dir,
-    options,
-    layers: layerPlan(files),
-    files: files.map((f) => f.path),
-    warnings: [],
-    nextSteps: [],
-    reproduce: ctx.reproduce,
-  };
-  if (args.dryRun) {
-    result.nextSteps = nextSteps(ctx, target, false);
-    return result;
-  }
-  if (interactive) await ui.confirm(formatPlan(result));
+/**
+ * A setting flag whose choice is also a flag must matter for it (`--trial-credits`
+ * needs `--auth …devicecheck`). Without a TTY every choice is known now; in a
+ * terminal, choices still to be asked are checked after the prompts.
+ */
+function checkSettingFlags(args: Args, interactive: boolean): void {
+  const known = withDefaults(args.lists, args.settings);
+  const decided = SETTINGS.filter((s) =>
+    !interactive || (s.relevantWith ?? []).every((r) => args.lists[r.key] !== undefined)
+  );
+  checkSettings(known, Object.fromEntries(decided.map((s) => [s.key, args.settings[s.key]])));
+}
 
+async function writeAndFinish(
+  args: Args,
+  ui: Ui,
+  signal: AbortSignal,
+  { ctx, target, files, result }: { ctx: RenderContext; target: Target; files: RenderedFile[]; result: CreateResult },
+): Promise<CreateResult> {
   await ui.step(`Writing ${files.length} files to ${target.display}`, () =>
     writeProject(target, files, { force: args.force, signal }));
-  if (args.git) {
-    const git = await ui.step("Creating the first git commit", () => gitInit(target.dir, target.display));
+  // What is left to do, for the message if Ctrl+C stops a step below.
+  const cd = target.display === "." ? [] : [`cd ${target.display}`];
+  const steps = args.git || args.install ? await import("./steps.js") : undefined;
+  const stopped = (during: string, left: string[]) =>
+    new InterruptedError(
+      `Stopped during ${during}: the project is complete in ${target.display}. To finish, run:\n  ${[...cd, ...left].join(" && ")}`,
+    );
+  const installCommand = ctx.pm.install;
+  if (signal.aborted) {
+    throw stopped("the write", [...(args.git ? [steps!.gitCommands()] : []), ...(args.install ? [installCommand] : [])]);
+  }
+  if (steps && args.git) {
+    const git = await ui.step("Creating the first git commit", () => steps.gitInit(target.dir, target.display, signal));
+    if (git.cancelled) throw stopped("git init", [steps.gitCommands(), ...(args.install ? [installCommand] : [])]);
     if (git.warning) result.warnings.push(git.warning);
   }
   let installed = false;
-  if (args.install) {
-    const install = await ui.step(`Installing dependencies with ${options.pm}`, () =>
-      installDependencies(target.dir, target.display, options.pm));
+  if (steps && args.install) {
+    const install = await ui.step(`Installing dependencies with ${result.options.pm}`, () =>
+      steps.installDependencies(target.dir, target.display, result.options.pm, signal));
+    if (install.cancelled) throw stopped(`${result.options.pm} install`, [installCommand]);
     installed = install.ok;
     if (install.warning) result.warnings.push(install.warning);
   }

@@ -1,5 +1,5 @@
 /** --help, derived from the option registry. Loads nothing else. */
-import { CHOICES, SETTINGS, SWITCHES } from "./options.js";
+import { CHOICES, choiceOf, SETTINGS, SWITCHES } from "./options.js";
 
 export function helpText(version: string): string {
   const rows: Array<[string, string]> = [];
@@ -8,7 +8,10 @@ export function helpText(version: string): string {
     rows.push([`--${c.flag} <${values}>`, `${c.prompt} (comma list; default ${c.default.join(",")})`]);
     for (const v of c.values) rows.push([`    ${v.value}`, `${v.label}: ${v.hint}`]);
   }
-  for (const s of SETTINGS) rows.push([`--${s.flag} <value>`, `${s.description} (default ${s.defaultText})`]);
+  for (const s of SETTINGS) {
+    const only = s.relevantWith ? `; only with ${s.relevantWith.map((r) => `--${choiceOf(r.key).flag} ${r.value}`).join(" or ")}` : "";
+    rows.push([`--${s.flag} <value>`, `${s.description} (default ${s.defaultText}${only})`]);
+  }
   for (const s of SWITCHES) {
     const name = s.negatable ? `--no-${s.flag}` : `--${s.flag}`;
     rows.push([s.short ? `-${s.short}, ${name}` : name, s.description]);

@@ -28,9 +28,9 @@ import { GOOGLE_NOTIFICATIONS } from "../templates/3-api/supabase/functions/goog
 import { REVENUECAT_WEBHOOK } from "../templates/3-api/supabase/functions/revenuecat-webhook/contract.ts";
 import { HEALTH } from "../templates/3-api/supabase/functions/health/contract.ts";
 
-export const OPENAPI_PATH = "supabase/functions/openapi.json";
-/** The project's script that prints the document (templates/3-api/supabase/functions/openapi.ts.hbs). */
-export const OPENAPI_SCRIPT = "supabase/functions/openapi.ts";
+// The CLI assembles this same document from parts built ahead of time, without
+// zod (openapi-assemble.ts, openapi-parts.ts); a unit test holds them equal.
+export { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
 
 /** A text-to-video model of the starting catalog (0190_catalog_rows.sql.hbs). */
 function exampleModel(ctx: RenderContext): ExampleModel {

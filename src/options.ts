@@ -6,6 +6,8 @@
  * and `SETTINGS` below. Adding an option means adding one entry here.
  */
 
+import { didYouMean } from "./text.js";
+
 export type ListChoiceKey = "auth" | "iap" | "providers" | "monitoring";
 export type SettingKey =
   | "trialCredits"
@@ -21,7 +23,12 @@ export interface ChoiceValue {
   hint: string;
 }
 
-/** A multi-value choice: a comma list on the command line, a multiselect in the prompt. */
+/**
+ * A multi-value choice: a comma list on the command line, a multiselect in the
+ * prompt. A choice with a `none` value may be empty (`--iap none`, nothing
+ * ticked); a choice without one needs at least one value, on the command line
+ * and in the prompt alike (`isRequired`).
+ */
 export interface ListChoice {
   key: ListChoiceKey;
   flag: string;
@@ -30,8 +37,11 @@ export interface ListChoice {
   default: string[];
   /** The value that stands for "nothing" (e.g. `--iap none`), if any. */
   none?: string;
-  /** At least one real value is needed (for --providers). */
-  required?: boolean;
+}
+
+/** Whether the choice needs at least one value (it has no `none`). */
+export function isRequired(choice: ListChoice): boolean {
+  return choice.none === undefined;
 }
 
 export const CHOICES: readonly ListChoice[] = [
@@ -68,7 +78,6 @@ export const CHOICES: readonly ListChoice[] = [
       { value: "replicate", label: "Replicate", hint: "predictions API, signed webhooks" },
     ],
     default: ["fal"],
-    required: true,
   },
   {
     key: "monitoring",
@@ -83,15 +92,31 @@ export const CHOICES: readonly ListChoice[] = [
   },
 ];
 
-/** A single-value setting: a flag that takes one value; not prompted (defaults are safe). */
+/** A (choice, value) pair a setting depends on, e.g. `--auth devicecheck`. */
+export interface ChoiceRef {
+  key: ListChoiceKey;
+  value: string;
+}
+
+/** A single-value setting: a flag that takes one value. */
 export interface Setting {
   key: SettingKey;
   flag: string;
   description: string;
-  /** A literal default, or null when it is derived (see `resolveDefaults`). */
+  /** A literal default, or null when it is derived (see `withDefaults` in create.ts). */
   default: string | number | null;
   defaultText: string;
   parse(raw: string): string | number;
+  /**
+   * The setting matters only when one of these values is chosen. Given as a
+   * flag without them it is a usage error; interactively it is asked only then;
+   * the reproduce command leaves it out otherwise. Absent: always relevant.
+   */
+  relevantWith?: ChoiceRef[];
+  /** Why it matters only then (completes "…applies only with X: <why>."). */
+  relevantBecause?: string;
+  /** Asked interactively (when relevant and no flag gave it); otherwise only a flag sets it. */
+  prompt?: string;
 }
 
 function usage(message: string): never {
@@ -111,6 +136,9 @@ export const SETTINGS: readonly Setting[] = [
     description: "credits a new guest device gets once",
     default: 10,
     defaultText: "10",
+    relevantWith: [{ key: "auth", value: "devicecheck" }],
+    relevantBecause: "DeviceCheck is what grants the trial credits",
+    prompt: "How many free credits does a new device get once?",
     parse(raw) {
       if (!/^\d+$/.test(raw) || Number(raw) > 10000) {
         usage(`--trial-credits must be a whole number from 0 to 10000, got "${raw}".`);
@@ -124,6 +152,9 @@ export const SETTINGS: readonly Setting[] = [
     description: "iOS bundle id, reverse-DNS",
     default: "com.example.videoapp",
     defaultText: "com.example.videoapp",
+    relevantWith: [{ key: "auth", value: "apple" }, { key: "iap", value: "apple" }],
+    relevantBecause: "it is the audience of Apple's id tokens and the app the App Store transactions must carry",
+    prompt: "iOS bundle id",
     parse(raw) {
       if (!REVERSE_DNS.test(raw)) {
         usage(`--bundle-id must be a reverse-DNS id such as com.acme.videoapp, got "${raw}".`);
@@ -134,9 +165,12 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: "androidPackage",
     flag: "android-package",
-    description: "Android application id (used with --iap google)",
+    description: "Android application id",
     default: null,
     defaultText: "same as --bundle-id",
+    relevantWith: [{ key: "iap", value: "google" }],
+    relevantBecause: "it names the app whose Google Play purchases are verified",
+    prompt: "Android application id (Google Play package name)",
     parse(raw) {
       if (!ANDROID_ID.test(raw)) {
         usage(
@@ -165,7 +199,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: "detected from npm_config_user_agent, else npm",
     parse(raw) {
       if (!(PACKAGE_MANAGERS as readonly string[]).includes(raw)) {
-        usage(`--pm must be one of ${PACKAGE_MANAGERS.join(", ")}, got "${raw}".`);
+        usage(`--pm must be one of ${PACKAGE_MANAGERS.join(", ")}, got "${raw}".${didYouMean(raw, PACKAGE_MANAGERS)}`);
       }
       return raw;
     },
@@ -217,34 +251,55 @@ export function parseList(choice: ListChoice, raw: string): string[] {
   const accepted = choice.none ? [...allowed, choice.none] : allowed;
   for (const item of items) {
     if (!accepted.includes(item)) {
-      usage(`--${choice.flag}: unknown value "${item}". Use a comma list of: ${accepted.join(", ")}.`);
+      usage(
+        `--${choice.flag}: unknown value "${item}".${didYouMean(item, accepted, (v) => `"${v}"`)} Use a comma list of: ${
+          accepted.join(", ")
+        }.`,
+      );
     }
   }
   if (choice.none && items.includes(choice.none)) {
     if (items.length > 1) usage(`--${choice.flag}: "${choice.none}" cannot be combined with other values.`);
     return [];
   }
-  if (items.length === 0) {
-    usage(
-      choice.none
-        ? `--${choice.flag} needs a value: a comma list of ${allowed.join(", ")}, or ${choice.none}.`
-        : `--${choice.flag} needs at least one of: ${allowed.join(", ")}.`,
-    );
-  }
+  if (items.length === 0) usage(emptyListMessage(choice));
   // Keep the registry's order so the same choice always renders the same output.
   return allowed.filter((v) => items.includes(v));
 }
 
-/** Rules between choices. Each returns a message naming the fix, or null. */
+function emptyListMessage(choice: ListChoice): string {
+  const allowed = choice.values.map((v) => v.value).join(", ");
+  return choice.none
+    ? `--${choice.flag} needs a value: a comma list of ${allowed}, or ${choice.none}.`
+    : `--${choice.flag} needs at least one of: ${allowed}.`;
+}
+
+/** A list in the form the command line takes it: `a,b`, or the choice's `none` for the empty list. */
+export function formatList(choice: ListChoice, list: readonly string[]): string {
+  return list.length ? list.join(",") : choice.none ?? "";
+}
+
+/**
+ * Rules between choices. Each returns a message naming the fix, or null. The
+ * prompts check their answers against the same rules, so interactive answers
+ * and flags accept exactly the same combinations.
+ */
 export const RULES: ReadonlyArray<(o: Pick<Options, ListChoiceKey>) => string | null> = [
+  // A choice without `none` needs a value (e.g. at least one sign-in method, one provider).
+  ...CHOICES.filter(isRequired).map((c) => (o: Pick<Options, ListChoiceKey>) =>
+    o[c.key].length === 0 ? emptyListMessage(c) : null
+  ),
   (o) =>
     o.auth.includes("devicecheck") && !o.auth.includes("anonymous")
       ? `--auth devicecheck needs anonymous: DeviceCheck gates the trial credits of guest accounts. Use --auth ${
-        [...o.auth, "anonymous"].sort(byRegistry(CHOICES[0]!)).join(",")
+        [...o.auth, "anonymous"].sort(byRegistry(choiceOf("auth"))).join(",")
       } or drop devicecheck.`
       : null,
-  (o) => (o.providers.length === 0 ? "--providers needs at least one of: fal, runway, replicate." : null),
 ];
+
+export function choiceOf(key: ListChoiceKey): ListChoice {
+  return CHOICES.find((c) => c.key === key)!;
+}
 
 function byRegistry(choice: ListChoice) {
   const order = choice.values.map((v) => v.value);
@@ -258,22 +313,53 @@ export function checkRules(o: Pick<Options, ListChoiceKey>): void {
   }
 }
 
+/** Whether a setting matters for these choices (see `Setting.relevantWith`). */
+export function isRelevant(setting: Setting, o: Pick<Options, ListChoiceKey>): boolean {
+  return !setting.relevantWith || setting.relevantWith.some((r) => o[r.key].includes(r.value));
+}
+
+/** The message for a setting given where it has no effect, naming the fix. */
+export function irrelevantSettingMessage(setting: Setting): string {
+  const needs = (setting.relevantWith ?? []).map((r) => `--${choiceOf(r.key).flag} ${r.value}`);
+  const add = needs.length === 1
+    ? `Add ${setting.relevantWith![0]!.value} to --${choiceOf(setting.relevantWith![0]!.key).flag}`
+    : `Add one of them`;
+  return `--${setting.flag} applies only with ${needs.join(" or ")}: ${setting.relevantBecause}. ${add}, or drop --${setting.flag}.`;
+}
+
+/** Settings given as flags must matter for the chosen options: a flag that would be ignored is a usage error. */
+export function checkSettings(o: Pick<Options, ListChoiceKey>, given: Partial<Record<SettingKey, unknown>>): void {
+  for (const s of SETTINGS) {
+    if (given[s.key] !== undefined && !isRelevant(s, o)) usage(irrelevantSettingMessage(s));
+  }
+}
+
 /** The package manager that launched us (`npm create`, `pnpm create`, …), else npm. */
 export function detectPackageManager(userAgent = process.env.npm_config_user_agent): PackageManager {
   const name = userAgent?.split(" ")[0]?.split("/")[0];
   return (PACKAGE_MANAGERS as readonly string[]).includes(name ?? "") ? (name as PackageManager) : "npm";
 }
 
-/** The command line that reproduces these options exactly, every choice spelled out. */
+/**
+ * How each package manager runs `create-video-backend`. npm needs `--` before
+ * the flags and `@latest` so a cached older version is not reused; pnpm, yarn
+ * and bun pass the flags through (the forms create-vite documents).
+ */
+export function createCommand(pm: PackageManager, dir: string): string {
+  return pm === "npm" ? `npm create video-backend@latest ${dir} --` : `${pm} create video-backend ${dir}`;
+}
+
+/**
+ * The command line that reproduces these options exactly, every choice spelled
+ * out, in the package manager in use (running it with that package manager
+ * detects the same one again).
+ */
 export function reproduceCommand(projectName: string, o: Options): string {
-  const parts = ["npm create video-backend@latest", projectName, "--"];
-  for (const c of CHOICES) {
-    const list = o[c.key];
-    parts.push(`--${c.flag} ${list.length ? list.join(",") : c.none}`);
-  }
+  const parts = [createCommand(o.pm, projectName)];
+  for (const c of CHOICES) parts.push(`--${c.flag} ${formatList(c, o[c.key])}`);
   for (const s of SETTINGS) {
-    if (s.key === "pm") continue; // how it is installed, not what is generated
-    if (s.key === "androidPackage" && !o.iap.includes("google")) continue;
+    if (s.key === "pm") continue; // the launcher above decides it
+    if (!isRelevant(s, o)) continue;
     parts.push(`--${s.flag} ${o[s.key]}`);
   }
   return parts.join(" ");

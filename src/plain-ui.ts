@@ -11,7 +11,9 @@ export function plainUi(json: boolean): Ui {
     ask() {
       throw new Error("Internal error: prompted without a terminal.");
     },
-    async confirm() {},
+    async confirm() {
+      return true;
+    },
     async step(title, work) {
       out(`• ${title}`);
       return work();
@@ -19,5 +21,6 @@ export function plainUi(json: boolean): Ui {
     info: out,
     warn: (text) => process.stderr.write(`Warning: ${text}\n`),
     done: out,
+    fail: (text) => process.stderr.write(`${text}\n`),
   };
 }

@@ -1,102 +1,219 @@
 /**
- * The interactive flow over the option registry, with @clack/prompts.
- * Every answer is checked with isCancel: Ctrl+C exits 130 before anything is written.
+ * The interactive flow over the option registry.
+ *
+ * `askAnswers` is the flow itself, written against a small `Prompter`, so tests
+ * can drive every path; `clackUi` runs it with @clack/prompts. Every answer goes
+ * through the same validation as the flags (parseList, RULES, Setting.parse,
+ * relevance), so what the prompts accept, the reproduce command accepts too.
+ * Every clack answer is checked with isCancel: Ctrl+C exits 130 before anything
+ * is written.
  */
 import * as p from "@clack/prompts";
 import type { Args } from "./args.js";
-import type { Ui } from "./create.js";
-import { CHOICES, type ListChoice, type ListChoiceKey, type Options, RULES, SETTINGS } from "./options.js";
-import { CancelledError } from "./write.js";
+import type { Answers, Ui } from "./create.js";
+import {
+  CHOICES,
+  type ChoiceValue,
+  formatList,
+  irrelevantSettingMessage,
+  isRelevant,
+  isRequired,
+  type ListChoiceKey,
+  type Options,
+  parseList,
+  RULES,
+  SETTINGS,
+} from "./options.js";
 import { existingEntries, resolveTarget } from "./target.js";
+import { wrap } from "./text.js";
+import { CancelledError } from "./write.js";
 
-function answer<T>(value: T): Exclude<T, symbol> {
-  if (p.isCancel(value) || typeof value === "symbol") throw new CancelledError();
-  return value as Exclude<T, symbol>;
+/** The prompt primitives the flow needs. */
+export interface Prompter {
+  /** One line of text; empty input means `defaultValue`. `initialValue` is shown, editable. */
+  text(o: {
+    message: string;
+    defaultValue: string;
+    initialValue?: string;
+    validate: (value: string) => string | undefined;
+  }): Promise<string>;
+  /** Pick any of the options; `required`: at least one. */
+  multiselect(o: { message: string; options: readonly ChoiceValue[]; initialValues: string[]; required: boolean }): Promise<string[]>;
+  warn(message: string): void;
 }
 
-async function askList(choice: ListChoice, initial: string[]): Promise<string[]> {
-  const hintNone = choice.none ? ` (select nothing for ${choice.none})` : "";
-  return answer(
-    await p.multiselect<string>({
-      message: `${choice.prompt}${hintNone}`,
-      options: choice.values.map((v) => ({ value: v.value, label: v.label, hint: v.hint })),
-      initialValues: initial,
-      required: !!choice.required,
-    }),
-  );
-}
-
-function validateDir(value: string | undefined): string | undefined {
+function validateDir(value: string, force: boolean): string | undefined {
   try {
-    const target = resolveTarget(value ?? "");
-    if (existingEntries(target.dir).length > 0) return `${target.display} is not empty: choose another name.`;
+    const target = resolveTarget(value);
+    if (!force && existingEntries(target.dir).length > 0) return `${target.display} is not empty: choose another name.`;
   } catch (error) {
     return (error as Error).message;
   }
   return undefined;
 }
 
-export function clackUi(): Ui {
-  return {
-    async ask(args: Args, defaults) {
-      p.intro("create-video-backend");
-      const dir = args.dir ?? answer(
-        await p.text({
-          message: "Where should the project go?",
-          placeholder: defaults.dir,
-          defaultValue: defaults.dir,
-          validate: (v) => validateDir(v || defaults.dir),
-        }),
-      );
-      const lists = {} as Pick<Options, ListChoiceKey>;
-      for (const choice of CHOICES) {
-        lists[choice.key] = args.lists[choice.key] ?? await askList(choice, choice.default);
-        // Re-ask a choice until the rules between choices hold (e.g. devicecheck needs anonymous).
-        for (;;) {
-          const broken = RULES.map((rule) => rule({ ...withDefaultLists(), ...lists })).find(Boolean);
-          if (!broken || args.lists[choice.key] !== undefined) break;
-          p.log.warn(broken);
-          lists[choice.key] = await askList(choice, lists[choice.key]);
-        }
+function validateWith(parse: (raw: string) => unknown) {
+  return (value: string) => {
+    try {
+      parse(value);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Asks what the flags did not give. With `previous` (the user said "No" to the
+ * summary), asks every question again, the earlier answers filled in.
+ */
+export async function askAnswers(
+  args: Args,
+  defaults: { dir: string },
+  previous: Answers | undefined,
+  prompter: Prompter,
+): Promise<Answers> {
+  const again = previous !== undefined;
+  const dir = args.dir !== undefined && !again ? args.dir : await prompter.text({
+    message: "Where should the project go?",
+    defaultValue: defaults.dir,
+    ...(again ? { initialValue: previous.dir } : {}),
+    validate: (v) => validateDir(v || defaults.dir, args.force),
+  }) || defaults.dir;
+
+  const lists = {} as Pick<Options, ListChoiceKey>;
+  const answered = (): Pick<Options, ListChoiceKey> => ({
+    ...(Object.fromEntries(CHOICES.map((c) => [c.key, c.default])) as Pick<Options, ListChoiceKey>),
+    ...lists,
+  });
+  for (const choice of CHOICES) {
+    const given = args.lists[choice.key];
+    if (given !== undefined && !again) {
+      lists[choice.key] = given;
+      continue;
+    }
+    let initial = previous?.lists[choice.key] ?? given ?? choice.default;
+    for (;;) {
+      const picked = await prompter.multiselect({
+        message: `${choice.prompt}${choice.none ? ` (select nothing for ${choice.none})` : ""}`,
+        options: choice.values,
+        initialValues: initial,
+        required: isRequired(choice),
+      });
+      // The flag parser is the judge: the answer must be what `--<flag> <list>` accepts.
+      let problem: string | null;
+      try {
+        lists[choice.key] = parseList(choice, formatList(choice, picked));
+        problem = RULES.map((rule) => rule(answered())).find(Boolean) ?? null;
+      } catch (error) {
+        problem = (error as Error).message;
       }
-      const bundleSetting = SETTINGS.find((s) => s.key === "bundleId")!;
-      const needsBundle = lists.auth.includes("apple") || lists.iap.includes("apple") || lists.auth.includes("devicecheck");
-      const bundleId = args.settings.bundleId === undefined && needsBundle
-        ? answer(
-          await p.text({
-            message: "iOS bundle id",
-            placeholder: String(bundleSetting.default),
-            defaultValue: String(bundleSetting.default),
-            validate: (v) => {
-              try {
-                bundleSetting.parse(v || String(bundleSetting.default));
-              } catch (error) {
-                return (error as Error).message;
-              }
-              return undefined;
-            },
-          }),
-        )
-        : undefined;
-      return { dir, lists, ...(bundleId ? { bundleId } : {}) };
+      if (!problem) break;
+      prompter.warn(problem);
+      initial = picked;
+    }
+  }
+
+  const settings: Args["settings"] = {};
+  for (const s of SETTINGS) {
+    const given = args.settings[s.key];
+    if (!isRelevant(s, lists)) {
+      if (given !== undefined) prompter.warn(`Ignoring --${s.flag}: ${irrelevantSettingMessage(s).replace(/ Add .*$/, "")}`);
+      continue;
+    }
+    if (!s.prompt || (given !== undefined && !again)) {
+      if (given !== undefined) settings[s.key] = given;
+      continue;
+    }
+    // The Android id defaults to the bundle id, as it does for the flags.
+    const fallback = s.key === "androidPackage" ? String(settings.bundleId ?? SETTINGS.find((x) => x.key === "bundleId")!.default) : String(s.default);
+    const initial = previous?.settings[s.key] ?? given;
+    const raw = await prompter.text({
+      message: s.prompt,
+      defaultValue: fallback,
+      ...(initial !== undefined ? { initialValue: String(initial) } : {}),
+      validate: validateWith((v) => s.parse(v || fallback)),
+    });
+    settings[s.key] = s.parse(raw || fallback);
+  }
+  return { dir, lists, settings };
+}
+
+function answer<T>(value: T): Exclude<T, symbol> {
+  if (p.isCancel(value) || typeof value === "symbol") throw new CancelledError();
+  return value as Exclude<T, symbol>;
+}
+
+/** Text for a clack log line: wrapped so every line keeps the `│` border (clack prefixes 3 columns). */
+function fit(text: string): string {
+  return wrap(text, (process.stdout.columns || 80) - 3).join("\n");
+}
+
+/** Text after the closing `└`: wrapped, continuation lines indented under the first. */
+function closing(text: string): string {
+  return fit(text).replaceAll("\n", "\n   ");
+}
+
+const clackPrompter: Prompter = {
+  async text(o) {
+    return answer(
+      await p.text({
+        message: o.message,
+        placeholder: o.defaultValue,
+        defaultValue: o.defaultValue,
+        ...(o.initialValue !== undefined ? { initialValue: o.initialValue } : {}),
+        validate: (v) => o.validate(v ?? ""),
+      }),
+    );
+  },
+  async multiselect(o) {
+    return answer(
+      await p.multiselect<string>({
+        message: o.message,
+        options: o.options.map((v) => ({ value: v.value, label: v.label, hint: v.hint })),
+        initialValues: o.initialValues,
+        required: o.required,
+      }),
+    );
+  },
+  warn: (message) => p.log.warn(fit(message)),
+};
+
+export function clackUi(): Ui {
+  let introduced = false;
+  return {
+    async ask(args: Args, defaults, previous) {
+      if (!introduced) p.intro("create-video-backend");
+      introduced = true;
+      if (previous) p.log.info(fit("Change any answer (Enter keeps it)."));
+      return askAnswers(args, defaults, previous, clackPrompter);
     },
     async confirm(summary) {
       p.note(summary, "The plan");
-      const go = answer(await p.confirm({ message: "Write the project?", initialValue: true }));
-      if (!go) throw new CancelledError();
+      return answer(
+        await p.confirm({ message: "Write the project?", active: "Yes", inactive: "No, change answers", initialValue: true }),
+      );
     },
     // Step lines rather than a spinner: clack's spinner puts stdin in raw mode
     // and exits 0 on Ctrl+C, which would skip the clean-up of a cancelled write.
     async step(title, work) {
-      p.log.step(title);
+      p.log.step(fit(title));
       return work();
     },
-    info: (text) => p.log.info(text),
-    warn: (text) => p.log.warn(text),
-    done: (text) => p.outro(text),
+    info: (text) => p.log.info(fit(text)),
+    warn: (text) => p.log.warn(fit(text)),
+    // The first line closes the flow; the rest (commands to copy) follows
+    // outside the border, unwrapped, so a long command pastes whole.
+    done: (text) => {
+      const [head, ...rest] = text.split("\n");
+      p.outro(closing(head!));
+      if (rest.length) process.stdout.write(`${rest.join("\n")}\n`);
+    },
+    // As in done(): the first line closes the flow, commands follow unwrapped.
+    fail: (text) => {
+      const [head, ...rest] = text.split("\n");
+      p.cancel(closing(head!));
+      if (rest.length) process.stdout.write(`${rest.join("\n")}\n`);
+    },
   };
-}
-
-function withDefaultLists(): Pick<Options, ListChoiceKey> {
-  return Object.fromEntries(CHOICES.map((c) => [c.key, c.default])) as Pick<Options, ListChoiceKey>;
 }

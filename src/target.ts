@@ -68,17 +68,37 @@ function assertNoSymlinks(cwd: string, dir: string, input: string): void {
   }
 }
 
+/** npm's limit on a package name's length. */
+const MAX_NAME = 214;
+
+/** A valid npm package name close to `name`, never `name` itself (which was refused). */
 export function suggestName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-_]+/g, "-").replace(/^[-_.]+|-+$/g, "");
-  return cleaned || "my-video-backend";
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-_]+/g, "-")
+    .replace(/^[-_.]+|[-_]+$/g, "")
+    .slice(0, 60)
+    .replace(/[-_]+$/, "");
+  const candidates = cleaned ? [cleaned, `${cleaned}-app`, `my-${cleaned}`] : [];
+  for (const candidate of [...candidates, "my-video-backend"]) {
+    if (candidate !== name && candidate.length <= MAX_NAME && validateName(candidate).validForNewPackages) return candidate;
+  }
+  return "my-video-backend";
 }
 
-/** Files already in the target, or [] when it is missing or empty. */
+/**
+ * Entries that do not make a directory "not empty": a fresh `git init` or
+ * clone, and the files macOS Finder and Windows Explorer leave behind (as
+ * create-vite decides). They are never touched; the project is added beside them.
+ */
+export const IGNORABLE_ENTRIES: readonly string[] = [".git", ".DS_Store", "Thumbs.db"];
+
+/** Files already in the target that count, or [] when it is missing or (as good as) empty. */
 export function existingEntries(dir: string): string[] {
   try {
     const stat = fs.statSync(dir);
     if (!stat.isDirectory()) return [path.basename(dir)];
-    return fs.readdirSync(dir);
+    return fs.readdirSync(dir).filter((entry) => !IGNORABLE_ENTRIES.includes(entry));
   } catch {
     return [];
   }

@@ -43,7 +43,8 @@ export function formatCheck(c: Check): string {
 }
 
 export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+  // Durations come from performance.now(): round, never print 1.3267060000000015ms.
+  return Math.round(ms) < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 export function summary(checks: Check[], ci: boolean, totalMs: number): { ok: boolean; line: string } {

@@ -145,7 +145,7 @@ describe("--yes", () => {
   it("the printed reproduce command recreates the same project", async () => {
     const cwd = tempCwd();
     const env = { SOURCE_DATE_EPOCH: "1700000000" };
-    const flags = ["--auth", "anonymous", "--iap", "google", "--providers", "replicate", "--monitoring", "telegram", "--trial-credits", "3"];
+    const flags = ["--auth", "anonymous,devicecheck", "--iap", "google", "--providers", "replicate", "--monitoring", "telegram", "--trial-credits", "3"];
     const first = await runCli(["first-app", "--yes", ...FAST, ...flags], { cwd, env });
     expect(first.exitCode, first.stderr).toBe(0);
     const reproduce: string = readJson(path.join(cwd, "first-app/video-backend.json")).reproduce;

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { afterAll } from "vitest";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const BIN = path.join(ROOT, "bin/create-video-backend.js");
@@ -11,9 +12,24 @@ if (!fs.existsSync(path.join(ROOT, "dist/cli.js"))) {
   throw new Error("dist/cli.js is missing: run `npm run build` first (npm test does it for you).");
 }
 
-/** A fresh, empty working directory for one test. */
+/** Temporary directories made by this test file, removed when it ends. */
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh, empty working directory for one test (removed when the test file ends). */
 export function tempCwd(prefix = "cvb-e2e-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/** A directory holding an executable `name` that runs the shell `script`: put it first on PATH to stand in for a tool. */
+export function fakeCommand(name: string, script: string): string {
+  const dir = tempCwd("cvb-fake-bin-");
+  fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  return dir;
 }
 
 /** Runs the built CLI without a terminal (stdin closed, output piped). */

@@ -22,7 +22,7 @@ function lastLines(text: string, n = 80): string {
 describe("npm pack → create → npm install → npm run verify", () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-e2e-"));
-    // `prepare` builds dist/ first; its output precedes npm's JSON on stdout.
+    // `prepack` builds dist/ first; its output precedes npm's JSON on stdout.
     const packed = await execa("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: REPO });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as Array<{ filename: string }>;
     tarball = path.join(tmp, info!.filename);

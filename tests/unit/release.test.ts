@@ -122,6 +122,7 @@ describe.concurrent("the packed tarball", () => {
       fs.rmSync(path.join(d, "CHANGELOG.md"));
       fs.mkdirSync(path.join(d, "src"));
       fs.writeFileSync(path.join(d, "src/cli.ts"), "");
+      fs.mkdirSync(path.join(d, "templates"), { recursive: true }); // the templates ship inside dist/
       fs.writeFileSync(path.join(d, "templates/.env"), "SECRET=1");
       fs.writeFileSync(path.join(d, "templates/noise.bin"), randomBytes(1 << 20)); // incompressible
     });

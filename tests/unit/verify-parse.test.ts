@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseTap } from "../../src/verify/pgtap.js";
 import { formatCheck, summary, type Check } from "../../src/verify/report.js";
 import { explainPushFailure } from "../../src/verify/supabase-cli.js";
@@ -66,8 +66,12 @@ describe("readProject and denoTestFiles", async () => {
   const { readProject } = await import("../../src/verify/project.js");
   const { denoTestFiles } = await import("../../src/verify/deno.js");
 
+  const made: string[] = [];
+  afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
   function project(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-project-"));
+    made.push(dir);
     for (const [file, content] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.writeFileSync(path.join(dir, file), content);

@@ -1,10 +1,18 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { RenderedFile } from "../../src/render.js";
 import { resolveTarget } from "../../src/target.js";
-import { CancelledError, writeProject } from "../../src/write.js";
+import { CancelledError, WriteError, writeProject } from "../../src/write.js";
+
+const workspaces: string[] = [];
+afterAll(() => {
+  for (const dir of workspaces.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 function files(n: number): RenderedFile[] {
   return Array.from({ length: n }, (_, i) => ({ path: `dir${i % 3}/file${i}.txt`, content: `file ${i}\n`, layer: 1 }));
@@ -12,6 +20,7 @@ function files(n: number): RenderedFile[] {
 
 function workspace() {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-write-"));
+  workspaces.push(cwd);
   return { cwd, target: resolveTarget("app", cwd) };
 }
 
@@ -70,8 +79,47 @@ describe("writeProject", () => {
 
   it("refuses a rendered path that would leave the project", async () => {
     const { cwd, target } = workspace();
-    await expect(writeProject(target, [{ path: "../evil.txt", content: "x", layer: 0 }], { force: false })).rejects
-      .toThrow(/outside the project/);
-    expect(fs.readdirSync(cwd)).toEqual([]);
+    for (const evil of ["../evil.txt", "a/../../evil.txt", "/tmp/evil.txt", "a//b.txt"]) {
+      await expect(writeProject(target, [{ path: evil, content: "x", layer: 0 }], { force: false }), evil).rejects
+        .toThrow(/outside the project/);
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    }
   });
+
+  it("a target holding only .git, .DS_Store and Thumbs.db gets the files beside them", async () => {
+    const { cwd, target } = workspace();
+    fs.mkdirSync(path.join(target.dir, ".git"), { recursive: true });
+    fs.writeFileSync(path.join(target.dir, ".git/HEAD"), "ref: refs/heads/main\n");
+    fs.writeFileSync(path.join(target.dir, ".DS_Store"), "x");
+    fs.writeFileSync(path.join(target.dir, "Thumbs.db"), "y");
+    await writeProject(target, files(6), { force: false });
+    expect(fs.readdirSync(target.dir).sort()).toEqual([".DS_Store", ".git", "Thumbs.db", "dir0", "dir1", "dir2"]);
+    expect(fs.readFileSync(path.join(target.dir, ".git/HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
+    expect(fs.readdirSync(cwd)).toEqual(["app"]);
+  });
+
+  for (const [code, message] of [
+    ["ENOSPC", /^Cannot write app: no space left on the device \(ENOSPC\)\. Free some space, or choose a directory on another disk\. Nothing was written\.$/],
+    ["EROFS", /^Cannot write app: the file system is read-only \(EROFS\)\. Choose a directory on a writable disk\./],
+    ["EACCES", /^Cannot write app: permission denied \(EACCES\)\. Choose a directory you can write to/],
+    ["EIO", /^Cannot write app: write failed \(EIO\)\. Check the directory, or choose another one\./],
+  ] as const) {
+    it(`${code} half way through: one message naming the target and the fix, nothing left`, async () => {
+      const { cwd, target } = workspace();
+      const write = fs.writeFileSync;
+      let calls = 0;
+      vi.spyOn(fs, "writeFileSync").mockImplementation((...args: Parameters<typeof fs.writeFileSync>) => {
+        if (++calls === 4) {
+          throw Object.assign(new Error(`${code}: failure, write '${String(args[0])}'`), { code, syscall: "write" });
+        }
+        return write(...args);
+      });
+      const error = await writeProject(target, files(10), { force: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WriteError);
+      expect((error as WriteError).exitCode).toBe(1);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain(".creating-");
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    });
+  }
 });
