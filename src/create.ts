@@ -10,6 +10,7 @@ import {
   checkRules,
   checkSettings,
   detectPackageManager,
+  type AgentTool,
   type ListChoiceKey,
   type Options,
   type PackageManager,
@@ -93,6 +94,7 @@ export function withDefaults(
     androidPackage: String(settings.androidPackage ?? bundleId),
     pgMajor: Number(setting("pgMajor")) as 15 | 17,
     pm: (settings.pm as PackageManager | undefined) ?? pm,
+    agents: setting("agents") as AgentTool,
   };
 }
 

@@ -553,3 +553,90 @@ export function formatPlanMarkdown(plan: Plan, level = 2): string {
   plan.instructions.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
   return `${lines.join("\n")}\n`;
 }
+
+// ---------------------------------------------------------------------------
+// What the team templates (templates/_team/) see.
+
+/** Where a member's Claude Code subagent file goes. */
+export function agentFilePath(name: AgentName): string {
+  return `.claude/agents/${name}.md`;
+}
+
+export const AGENTS_MD = "AGENTS.md";
+export const PLAN_MD = "docs/PLAN.md";
+
+/** The team files a project with these options gets (all owned by the operations engineer). */
+export function teamPaths(options: Options): string[] {
+  const agentFiles = options.agents === "claude" ? teamFor(options).map((m) => agentFilePath(m.name)) : [];
+  return [AGENTS_MD, PLAN_MD, ...agentFiles];
+}
+
+export interface MemberView {
+  name: AgentName;
+  role: string;
+  description: string;
+  /** The front matter `tools` value: a comma list. */
+  tools: string;
+  layer: number;
+  layerTitle: string;
+  presentBecause: string;
+  file: string;
+  globs: Array<{ glob: string; count: number }>;
+  invariants: string[];
+  antiPatterns: string[];
+  /** Deno test paths are also given relative to supabase/functions (where deno runs). */
+  tests: { pgtap: string[]; deno: string[]; denoInFunctions: string[] };
+}
+
+export interface TeamContext {
+  /** Whether `.claude/agents/*.md` are written (`--agents claude`). */
+  agentFiles: boolean;
+  orchestrator: MemberView;
+  specialists: MemberView[];
+  absent: Array<{ name: AgentName; role: string; presentBecause: string }>;
+  /** The five plan sections, `##` headings (PLAN.md), and `###` (the orchestrator's example). */
+  plan: string;
+  planSections: readonly string[];
+  maxParallel: number;
+}
+
+function withRelative(t: { pgtap: string[]; deno: string[] }): MemberView["tests"] {
+  return { ...t, denoInFunctions: t.deno.map((p) => p.slice("supabase/functions/".length)) };
+}
+
+function view(member: TeamMember, paths: readonly string[]): MemberView {
+  const owned = paths.filter((p) => globOwners(p)[0]?.name === member.name);
+  return {
+    name: member.name,
+    role: member.role,
+    description: member.description,
+    tools: member.tools.join(", "),
+    layer: member.layer,
+    layerTitle: member.layer === 0 ? "all layers" : LAYERS.find((l) => l.id === member.layer)!.title,
+    presentBecause: member.presentBecause,
+    file: agentFilePath(member.name),
+    globs: ownedGlobs(member, paths).map((g) => ({ glob: g.glob, count: g.files.length })),
+    invariants: member.invariants,
+    antiPatterns: member.antiPatterns,
+    tests: withRelative(testFiles(owned)),
+  };
+}
+
+/** The team as the templates see it, for a project whose files are `paths` (team files included). */
+export function teamContext(options: Options, paths: readonly string[]): TeamContext {
+  const present = teamFor(options);
+  const plan = buildPlan(options, paths.map((path) => ({ path, action: "create" as const })));
+  return {
+    agentFiles: options.agents === "claude",
+    orchestrator: view(present[0]!, paths),
+    specialists: present.slice(1).map((m) => view(m, paths)),
+    absent: TEAM.filter((m) => !present.includes(m)).map((m) => ({
+      name: m.name,
+      role: m.role,
+      presentBecause: m.presentBecause,
+    })),
+    plan: formatPlanMarkdown(plan, 2),
+    planSections: PLAN_SECTIONS,
+    maxParallel: MAX_PARALLEL,
+  };
+}
