@@ -22,6 +22,7 @@ import { assembleOpenApi } from "./openapi-assemble.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
 import { type RenderedFile, renderTemplates } from "./renderer.js";
 import { assertWritable, resolveTarget, type Target } from "./target.js";
+import { PLAN_MD } from "./team.js";
 import { VERSION } from "./version.js";
 import { writeProject } from "./write.js";
 
@@ -62,6 +63,8 @@ export interface CreateResult {
   warnings: string[];
   nextSteps: string[];
   reproduce: string;
+  /** `--dry-run --format plan`: the orchestrator's plan, the text of docs/PLAN.md. */
+  plan?: string;
 }
 
 /** Ctrl+C during git or the install: the project is complete and stays; exit 130 with what is left to do. */
@@ -181,6 +184,7 @@ export async function create(args: Args, ui: Ui, interactive: boolean, signal: A
     };
     if (args.dryRun) {
       result.nextSteps = nextSteps(ctx, target, false);
+      if (args.format === "plan") result.plan = files.find((f) => f.path === PLAN_MD)!.content;
       return result;
     }
     if (interactive && !(await ui.confirm(formatSummary(result, target)))) continue;

@@ -366,14 +366,15 @@ export function teamFor(options: Options): TeamMember[] {
   return TEAM.filter((m) => m.present(has));
 }
 
-const matchers = new Map<string, (path: string) => boolean>();
+// Compiled once per glob: the team files of every render match each path against every glob.
+const matchers = new Map<string, RegExp>();
 function matches(glob: string, path: string): boolean {
-  let m = matchers.get(glob);
-  if (!m) {
-    m = picomatch(glob, { dot: true });
-    matchers.set(glob, m);
+  let re = matchers.get(glob);
+  if (!re) {
+    re = picomatch.makeRe(glob, { dot: true });
+    matchers.set(glob, re);
   }
-  return m(path);
+  return re.test(path);
 }
 
 /** The members whose globs match the path (exactly one for every generated file). */
@@ -475,12 +476,20 @@ function countText(files: FileChange[]): string {
  *
  * `title` names the request ("Create …", "Add fal", "Upgrade to 0.2.0").
  */
-export function buildPlan(options: Options, changes: readonly FileChange[], title = "Create the backend"): Plan {
+export function buildPlan(
+  options: Options,
+  changes: readonly FileChange[],
+  title = "Create the backend",
+  /** Owners already computed (path → owner), to save matching again. */
+  owners?: ReadonlyMap<string, SpecialistName>,
+): Plan {
   const team = teamFor(options);
   const byAgent = new Map<SpecialistName, FileChange[]>();
-  for (const change of [...changes].sort((a, b) => a.path.localeCompare(b.path))) {
-    const owner = ownerOf(change.path);
-    byAgent.set(owner, [...(byAgent.get(owner) ?? []), change]);
+  for (const change of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const owner = owners?.get(change.path) ?? ownerOf(change.path);
+    const list = byAgent.get(owner);
+    if (list) list.push(change);
+    else byAgent.set(owner, [change]);
   }
   const tasks: PlanTask[] = [];
   for (const member of TEAM) {
@@ -604,8 +613,8 @@ function withRelative(t: { pgtap: string[]; deno: string[] }): MemberView["tests
   return { ...t, denoInFunctions: t.deno.map((p) => p.slice("supabase/functions/".length)) };
 }
 
-function view(member: TeamMember, paths: readonly string[]): MemberView {
-  const owned = paths.filter((p) => globOwners(p)[0]?.name === member.name);
+function view(member: TeamMember, paths: readonly string[], owners: ReadonlyMap<string, SpecialistName>): MemberView {
+  const owned = paths.filter((p) => owners.get(p) === member.name);
   return {
     name: member.name,
     role: member.role,
@@ -625,11 +634,12 @@ function view(member: TeamMember, paths: readonly string[]): MemberView {
 /** The team as the templates see it, for a project whose files are `paths` (team files included). */
 export function teamContext(options: Options, paths: readonly string[]): TeamContext {
   const present = teamFor(options);
-  const plan = buildPlan(options, paths.map((path) => ({ path, action: "create" as const })));
+  const owners = new Map(paths.map((p) => [p, ownerOf(p)]));
+  const plan = buildPlan(options, paths.map((path) => ({ path, action: "create" as const })), undefined, owners);
   return {
     agentFiles: options.agents === "claude",
-    orchestrator: view(present[0]!, paths),
-    specialists: present.slice(1).map((m) => view(m, paths)),
+    orchestrator: view(present[0]!, paths, owners),
+    specialists: present.slice(1).map((m) => view(m, paths, owners)),
     absent: TEAM.filter((m) => !present.includes(m)).map((m) => ({
       name: m.name,
       role: m.role,
