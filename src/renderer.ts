@@ -141,7 +141,8 @@ export function renderTemplates(
   if (files.has(OPENAPI_SCRIPT)) {
     files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }
-  if (bundle.team) renderTeam(hb, bundle.team, ctx, files);
+  // A templates folder without _team/ (tests render subsets) gets no team files.
+  if (bundle.team && Object.keys(bundle.team).length > 0) renderTeam(hb, bundle.team, ctx, files);
   return [...files.values()];
 }
 
