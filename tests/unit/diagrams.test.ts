@@ -8,46 +8,28 @@
  *   show every Edge Function of the layer they draw.
  *
  * Speed: rendering the whole tree 1,120 times would dominate the unit tier,
- * so the combinations are rendered through the real `render()` from a copy of
+ * so the combinations are rendered through the CLI's renderer from a copy of
  * templates/ that keeps only what the checks read (docs, migrations, each
  * function's index.ts, manifests, partials). One test proves that this subset
  * renders exactly as in the full tree. Each distinct diagram is parsed once.
- * `render()` compiles every template on every call, which is most of its
- * time; in this file Handlebars keeps each compiled template for the next
- * call (same source, same helpers, same partials: same output).
+ * Each folder is precompiled once (loadTemplateBundle, as the build does)
+ * and every combination is rendered from that bundle by the CLI's own
+ * renderTemplates.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withDefaults } from "../../src/create.js";
 import { CHOICES, checkRules, type ListChoiceKey, type Options } from "../../src/options.js";
 import { buildContext, FUNCTIONS, LAYERS } from "../../src/plan.js";
-import { render, type RenderedFile, TEMPLATES_DIR } from "../../src/render.js";
+import { openApiText } from "../../src/openapi.js";
+import { loadTemplateBundle } from "../../src/precompile.js";
+import { TEMPLATES_DIR } from "../../src/render.js";
+import { type RenderedFile, renderTemplates, type TemplateBundle } from "../../src/renderer.js";
 import { checkDiagram, codeNames, type Project } from "./diagram-check.js";
 import { mermaidBlocks, type Parsed, parseMermaid } from "./mermaid.js";
 import { type Schema, schemaOf } from "./schema.js";
-
-// Compile each template source once per test file instead of once per render.
-vi.mock("handlebars", async (importOriginal) => {
-  const actual = (await importOriginal<{ default: typeof import("handlebars") }>()).default;
-  const compiled = new Map<string, ReturnType<typeof actual.compile>>();
-  const create = () => {
-    const env = actual.create();
-    const compile = env.compile.bind(env);
-    env.compile = ((source: string, options?: CompileOptions) => {
-      const key = `${JSON.stringify(options)}\0${source}`;
-      let template = compiled.get(key);
-      if (!template) {
-        template = compile(source, options);
-        compiled.set(key, template);
-      }
-      return template;
-    }) as typeof env.compile;
-    return env;
-  };
-  return { default: Object.assign(Object.create(actual), { create }) };
-});
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BASE = new Date("2026-01-01T00:00:00Z");
@@ -109,8 +91,15 @@ function optionsOf(c: Lists): Options {
   return withDefaults(c, {}, "npm");
 }
 
+const bundles = new Map<string, TemplateBundle>();
+
 function renderWith(c: Lists, templatesDir: string): RenderedFile[] {
-  return render(buildContext("video-app", optionsOf(c), GENERATOR, BASE), BASE, templatesDir);
+  let bundle = bundles.get(templatesDir);
+  if (!bundle) {
+    bundle = loadTemplateBundle(templatesDir);
+    bundles.set(templatesDir, bundle);
+  }
+  return renderTemplates(buildContext("video-app", optionsOf(c), GENERATOR, BASE), BASE, bundle, openApiText);
 }
 
 /** The project's facts, and a key equal for projects with the same facts. */
