@@ -127,7 +127,7 @@ export const TEAM: readonly TeamMember[] = [
     layer: 2,
     role: "atomic credit procedures, quota log, stored procedures (layer 2)",
     description:
-      "Use for anything that moves credits or changes a job's state in the database: the SQL functions (create_video_job, fail_video_job, credit_purchase, revoke_purchase, trial credits, reaper, rate limits, leases), the append-only quota_log, the ledger guards, the typed database interface, and their pgTAP tests.",
+      "Use for anything that moves credits or changes a job's state in the database: the SQL functions that charge, refund, credit purchases and trials, reap stuck jobs and count rate limits, the append-only quota_log, the ledger guards, the typed database interface (database.types.ts), and their pgTAP tests.",
     tools: BUILDER,
     present: always,
     presentBecause: "always: every project charges and refunds credits",
@@ -257,7 +257,7 @@ export const TEAM: readonly TeamMember[] = [
     layer: 4,
     role: "Apple Sign-In, guests, DeviceCheck, JWT (layer 4)",
     description:
-      "Use for sign-in (Apple, guest accounts), JWT checks, DeviceCheck trial credits, rate limits, the functions' verify_jwt and auth settings in config.toml, the threat model in docs/SECURITY.md, and the security tests.",
+      "Use for sign-in and JWT checks, device-gated trial credits, rate limits, the functions' verify_jwt and auth settings in supabase/config.toml, the threat model in docs/SECURITY.md, and the security tests.",
     tools: BUILDER,
     present: always,
     presentBecause: "always: every project signs users in",
