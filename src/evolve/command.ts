@@ -7,6 +7,7 @@ import templates from "virtual:cvb-templates";
 import type { Args } from "../args.js";
 import { assembleOpenApi } from "../openapi-assemble.js";
 import { renderTemplates } from "../renderer.js";
+import { buildPlan, formatPlanMarkdown } from "../team.js";
 import { evolve, type EvolveResult } from "./engine.js";
 import { parseFeatures } from "./grammar.js";
 
@@ -40,6 +41,14 @@ export function formatResult(r: EvolveResult): string {
   return lines.join("\n");
 }
 
+/** The change as the agents' orchestrator plans it (AGENTS.md, issue 14): who does what, in which order. */
+export function planOf(r: EvolveResult): string {
+  const title = r.command === "upgrade"
+    ? `Upgrade the backend from create-video-backend ${r.fromVersion} to ${r.toVersion}`
+    : `Add ${Object.values(r.added).flat().join(", ")} to the backend`;
+  return formatPlanMarkdown(buildPlan(r.options, r.changes, title));
+}
+
 export async function evolveCommand(args: Args): Promise<number> {
   const request = args.command === "add" ? parseFeatures(args.words) : { additions: undefined, dir: args.dir };
   const log = args.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
@@ -60,7 +69,11 @@ export async function evolveCommand(args: Args): Promise<number> {
       for (const r of releases) console.log(`${r.markdown}\n`);
     },
   });
-  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else console.log(formatResult(result));
+  const plan = planOf(result);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...result, plan }, null, 2)}\n`);
+  else {
+    console.log(formatResult(result));
+    if (result.dryRun) console.log(`\nThe plan (backend-tech-lead-orchestrator format, as in AGENTS.md):\n\n${plan}`);
+  }
   return result.conflicts.length > 0 ? 1 : 0;
 }
