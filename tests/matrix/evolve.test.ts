@@ -226,6 +226,14 @@ describe("add", () => {
 
   it("a chain of adds reaches all-on, equal to a fresh all-on project, and verifies", async () => {
     const dir = await create(path.join(root, "chain"), "app", MINIMAL);
+    // --dry-run: the file actions, the delta SQL and the orchestrator's plan; nothing written.
+    const manifestBefore = fs.readFileSync(path.join(dir, "video-backend.json"), "utf8");
+    const dry = await cli(["add", "auth", "apple,devicecheck", dir, "--dry-run"]);
+    expect(dry.exitCode, dry.all).toBe(0);
+    expect(dry.stdout).toMatch(/Dry run: nothing was written/);
+    expect(dry.stdout).toMatch(/^set lock_timeout = '5s';$/m);
+    expect(dry.stdout).toMatch(/## SubAgent Assignments[\s\S]*→ AGENT: /);
+    expect(fs.readFileSync(path.join(dir, "video-backend.json"), "utf8")).toBe(manifestBefore);
     for (const words of [["auth", "apple,devicecheck"], ["iap", "apple,google,revenuecat"], ["runway", "replicate"], ["sentry", "telegram"]]) {
       const r = await cli(["add", ...words, dir]);
       expect(r.exitCode, r.all).toBe(0);
