@@ -189,6 +189,27 @@ describe("upgrade from 0.1.0", () => {
   });
 });
 
+describe("a delta that would lose data", () => {
+  it("needs --allow-destructive: linted, refused with exit 2 and nothing written, written with the flag", async () => {
+    const dir = await create(path.join(root, "destructive"), "app", MINIMAL);
+    // A generated migration edited by hand (the README says not to): a column a fresh project does not have.
+    const m = path.join(dir, "supabase", "migrations");
+    const catalog = fs.readdirSync(m).find((n) => n.endsWith("_catalog.sql"))!;
+    fs.appendFileSync(path.join(m, catalog), "\nalter table public.models add column note text;\n");
+    const before = migrations(dir);
+    const refused = await cli(["add", "runway", dir]);
+    expect(refused.exitCode, refused.all).toBe(2);
+    expect(refused.stderr).toMatch(/drops a column[\s\S]*lint\/safety\/banDropColumn[\s\S]*--allow-destructive/);
+    expect(migrations(dir)).toEqual(before);
+    expect(manifest(dir).options.providers).toEqual(["fal"]);
+    const allowed = await cli(["add", "runway", dir, "--allow-destructive", "--json"]);
+    expect(allowed.exitCode, allowed.all).toBe(0);
+    const result = JSON.parse(allowed.stdout);
+    expect(fs.readFileSync(path.join(dir, result.migration.file), "utf8")).toMatch(/drop column "note"/);
+    expect(result.migration.lint).toEqual(expect.arrayContaining([expect.objectContaining({ rule: "lint/safety/banDropColumn", blocking: true })]));
+  });
+});
+
 describe("add", () => {
   const SINGLE: Array<[string[], string[]]> = [
     [["auth", "apple"], ["--auth", "apple,anonymous"]],
