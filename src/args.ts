@@ -5,8 +5,11 @@
 import { parseArgs } from "node:util";
 import {
   CHOICES,
+  type DryRunFormat,
+  FORMAT_FLAG,
   type ListChoiceKey,
   type Options,
+  parseFormat,
   parseList,
   SETTINGS,
   type SettingKey,
@@ -31,6 +34,8 @@ export interface Args {
   yes: boolean;
   force: boolean;
   dryRun: boolean;
+  /** What --dry-run prints (--format). */
+  format: DryRunFormat;
   json: boolean;
   git: boolean;
   install: boolean;
@@ -54,6 +59,7 @@ function parseConfig(): ParseConfig {
     const name = s.negatable ? `no-${s.flag}` : s.flag;
     config[name] = s.short ? { type: "boolean", short: s.short } : { type: "boolean" };
   }
+  config[FORMAT_FLAG.flag] = { type: "string" };
   config["database-url"] = { type: "string" };
   for (const flag of ["project-ref", "from", "db-url"]) config[flag] = { type: "string" };
   return config;
@@ -106,6 +112,13 @@ export function parseArgv(argv: string[]): Args {
       throw new UsageError(`--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`);
     }
   }
+  const rawFormat = str(FORMAT_FLAG.flag);
+  const format = rawFormat === undefined ? "files" : parseFormat(rawFormat);
+  if (rawFormat !== undefined && (command !== "create" || !flag("dry-run"))) {
+    throw new UsageError(
+      `--format applies only to a dry run of create: create-video-backend [dir] --dry-run --format ${format}.`,
+    );
+  }
   return {
     command,
     dir: rest[0],
@@ -114,6 +127,7 @@ export function parseArgv(argv: string[]): Args {
     yes: flag("yes"),
     force: flag("force"),
     dryRun: flag("dry-run"),
+    format,
     json: flag("json"),
     git: !flag("no-git"),
     install: !flag("no-install"),

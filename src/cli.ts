@@ -79,6 +79,12 @@ async function createCommand(args: Args): Promise<number> {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return 0;
     }
+    if (result.dryRun && result.plan !== undefined) {
+      // Exactly docs/PLAN.md's text on stdout, so it can be piped or saved.
+      process.stderr.write("Dry run: nothing was written. The plan (docs/PLAN.md):\n");
+      process.stdout.write(result.plan);
+      return 0;
+    }
     if (result.dryRun) {
       ui.done(["Dry run: nothing was written.", formatPlan(result), "", "To create it:", `  ${result.reproduce}`].join("\n"));
       return 0;

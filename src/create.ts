@@ -10,6 +10,7 @@ import {
   checkRules,
   checkSettings,
   detectPackageManager,
+  type AgentTool,
   type ListChoiceKey,
   type Options,
   type PackageManager,
@@ -21,6 +22,7 @@ import { assembleOpenApi } from "./openapi-assemble.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
 import { type RenderedFile, renderTemplates } from "./renderer.js";
 import { assertWritable, resolveTarget, type Target } from "./target.js";
+import { PLAN_MD } from "./team.js";
 import { VERSION } from "./version.js";
 import { writeProject } from "./write.js";
 
@@ -61,6 +63,8 @@ export interface CreateResult {
   warnings: string[];
   nextSteps: string[];
   reproduce: string;
+  /** `--dry-run --format plan`: the orchestrator's plan, the text of docs/PLAN.md. */
+  plan?: string;
 }
 
 /** Ctrl+C during git or the install: the project is complete and stays; exit 130 with what is left to do. */
@@ -93,6 +97,7 @@ export function withDefaults(
     androidPackage: String(settings.androidPackage ?? bundleId),
     pgMajor: Number(setting("pgMajor")) as 15 | 17,
     pm: (settings.pm as PackageManager | undefined) ?? pm,
+    agents: setting("agents") as AgentTool,
   };
 }
 
@@ -179,6 +184,7 @@ export async function create(args: Args, ui: Ui, interactive: boolean, signal: A
     };
     if (args.dryRun) {
       result.nextSteps = nextSteps(ctx, target, false);
+      if (args.format === "plan") result.plan = files.find((f) => f.path === PLAN_MD)!.content;
       return result;
     }
     if (interactive && !(await ui.confirm(formatSummary(result, target)))) continue;

@@ -1,5 +1,5 @@
 /** --help, derived from the option registry. Loads nothing else. */
-import { CHOICES, choiceOf, SETTINGS, SWITCHES } from "./options.js";
+import { CHOICES, choiceOf, DRY_RUN_FORMATS, FORMAT_FLAG, SETTINGS, SWITCHES } from "./options.js";
 
 export function helpText(version: string): string {
   const rows: Array<[string, string]> = [];
@@ -15,6 +15,7 @@ export function helpText(version: string): string {
   for (const s of SWITCHES) {
     const name = s.negatable ? `--no-${s.flag}` : `--${s.flag}`;
     rows.push([s.short ? `-${s.short}, ${name}` : name, s.description]);
+    if (s.key === "dryRun") rows.push([`--${FORMAT_FLAG.flag} <${DRY_RUN_FORMATS.join("|")}>`, FORMAT_FLAG.description]);
   }
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const flags = rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join("\n");

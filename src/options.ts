@@ -14,7 +14,8 @@ export type SettingKey =
   | "bundleId"
   | "androidPackage"
   | "pgMajor"
-  | "pm";
+  | "pm"
+  | "agents";
 
 export interface ChoiceValue {
   value: string;
@@ -129,6 +130,16 @@ const ANDROID_ID = /^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+$/;
 export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
+/**
+ * `--agents`: which AI coding agent's team files are written besides AGENTS.md
+ * (always written: it is the cross-tool convention). `claude` writes
+ * `.claude/agents/<name>.md`, one per team member (src/team.ts). Not asked
+ * interactively: the files cost nothing to a team that does not use them, and
+ * a team that does not want them says so with the flag.
+ */
+export const AGENT_TOOLS = ["claude", "none"] as const;
+export type AgentTool = (typeof AGENT_TOOLS)[number];
+
 export const SETTINGS: readonly Setting[] = [
   {
     key: "trialCredits",
@@ -204,7 +215,39 @@ export const SETTINGS: readonly Setting[] = [
       return raw;
     },
   },
+  {
+    key: "agents",
+    flag: "agents",
+    description: "AI coding agent team files besides AGENTS.md: claude (.claude/agents/*.md) or none",
+    default: "claude",
+    defaultText: "claude",
+    parse(raw) {
+      if (!(AGENT_TOOLS as readonly string[]).includes(raw)) {
+        usage(`--agents must be one of ${AGENT_TOOLS.join(", ")}, got "${raw}".${didYouMean(raw, AGENT_TOOLS)}`);
+      }
+      return raw;
+    },
+  },
 ];
+
+/**
+ * `--format` of `--dry-run`: `files` lists the layers and their files, `plan`
+ * prints the orchestrator's plan (the text of docs/PLAN.md) instead.
+ */
+export const DRY_RUN_FORMATS = ["files", "plan"] as const;
+export type DryRunFormat = (typeof DRY_RUN_FORMATS)[number];
+
+export const FORMAT_FLAG = {
+  flag: "format",
+  description: "with --dry-run: files (the layers and their files, default) or plan (the orchestrator's plan, as docs/PLAN.md)",
+} as const;
+
+export function parseFormat(raw: string): DryRunFormat {
+  if (!(DRY_RUN_FORMATS as readonly string[]).includes(raw)) {
+    usage(`--format must be one of ${DRY_RUN_FORMATS.join(", ")}, got "${raw}".${didYouMean(raw, DRY_RUN_FORMATS)}`);
+  }
+  return raw as DryRunFormat;
+}
 
 /** Boolean switches. `negatable` ones are written `--no-<flag>`. */
 export interface Switch {
@@ -237,6 +280,7 @@ export interface Options {
   androidPackage: string;
   pgMajor: 15 | 17;
   pm: PackageManager;
+  agents: AgentTool;
 }
 
 /** A usage error: exit code 2, the message names the fix. */

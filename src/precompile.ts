@@ -48,14 +48,16 @@ export function templateFiles(templatesDir: string): string[] {
  * are Handlebars' precompiled specs (code), and every other file a string.
  */
 export function bundleExpression(templatesDir: string): string {
-  const partials: string[] = [];
-  const partialsDir = path.join(templatesDir, "_partials");
-  if (fs.existsSync(partialsDir)) {
-    for (const file of fs.readdirSync(partialsDir).sort()) {
-      if (!file.endsWith(".hbs")) continue;
-      partials.push(`${JSON.stringify(file.slice(0, -4))}: ${precompile(path.join(partialsDir, file))}`);
-    }
-  }
+  /** `<dir>/*.hbs` as `name: spec` entries (partials, team files). */
+  const specs = (dir: string): string[] =>
+    fs.existsSync(dir)
+      ? fs.readdirSync(dir).sort().filter((file) => file.endsWith(".hbs")).map((file) =>
+        `${JSON.stringify(file.slice(0, -4))}: ${precompile(path.join(dir, file))}`
+      )
+      : [];
+  const partials = specs(path.join(templatesDir, "_partials"));
+  // The team files describe the rendered tree, so they are rendered after it (renderer.ts).
+  const team = specs(path.join(templatesDir, "_team"));
   const layers: string[] = [];
   const layerDirs = fs.existsSync(templatesDir)
     ? fs.readdirSync(templatesDir, { withFileTypes: true })
@@ -81,7 +83,7 @@ export function bundleExpression(templatesDir: string): string {
     }
     layers.push(`${JSON.stringify(layer)}: { when: ${JSON.stringify(when)}, files: [\n${files.join(",\n")}\n] }`);
   }
-  return `{\npartials: {${partials.join(",\n")}},\nlayers: {\n${layers.join(",\n")}\n}\n}`;
+  return `{\npartials: {${partials.join(",\n")}},\nteam: {${team.join(",\n")}},\nlayers: {\n${layers.join(",\n")}\n}\n}`;
 }
 
 /** The ES module the build embeds: `export default <bundle>`. */

@@ -20,6 +20,7 @@ import Handlebars from "handlebars/runtime";
 import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
 import { tidy } from "./tidy.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
+import { AGENTS_MD, PLAN_MD, teamContext, teamPaths } from "./team.js";
 
 export interface RenderedFile {
   path: string;
@@ -52,6 +53,11 @@ export interface BundledLayer {
 /** Everything under templates/, as the build (or the dev loader) read it. */
 export interface TemplateBundle {
   partials: Record<string, TemplateSpec>;
+  /**
+   * `_team/*.hbs`: AGENTS.md, PLAN.md and agent.md (one per team member), rendered
+   * after the layers because they describe the rendered tree (team.ts).
+   */
+  team?: Record<string, TemplateSpec>;
   layers: Record<string, BundledLayer>;
 }
 
@@ -135,7 +141,33 @@ export function renderTemplates(
   if (files.has(OPENAPI_SCRIPT)) {
     files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }
+  // A templates folder without _team/ (tests render subsets) gets no team files.
+  if (bundle.team && Object.keys(bundle.team).length > 0) renderTeam(hb, bundle.team, ctx, files);
   return [...files.values()];
+}
+
+/**
+ * The team files: AGENTS.md, docs/PLAN.md and, with `--agents claude`, one
+ * `.claude/agents/<name>.md` per member. They list the files each member owns,
+ * so they see the rendered paths (their own included) as `team`.
+ */
+function renderTeam(hb: Runtime, specs: Record<string, TemplateSpec>, ctx: RenderContext, files: Map<string, RenderedFile>) {
+  const paths = teamPaths(ctx.options);
+  const team = teamContext(ctx.options, [...files.keys(), ...paths]);
+  const run = (name: string, extra: object = {}) => {
+    const spec = specs[name];
+    if (!spec) throw new Error(`templates/_team/${name}.hbs is missing.`);
+    return tidy(hb.template(spec as never)({ ...ctx, team, ...extra }));
+  };
+  const add = (path: string, content: string) => {
+    if (files.has(path)) throw new Error(`Two templates render ${path} (a layer and _team).`);
+    files.set(path, { path, content, layer: 0 });
+  };
+  add(AGENTS_MD, run("AGENTS.md"));
+  add(PLAN_MD, run("PLAN.md"));
+  if (team.agentFiles) {
+    for (const member of [team.orchestrator, ...team.specialists]) add(member.file, run("agent.md", { member }));
+  }
 }
 
 /** A function's folder is written only when the function is (FUNCTIONS in plan.ts decides). */

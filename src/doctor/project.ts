@@ -46,6 +46,8 @@ export function readGeneratedProject(dir: string): GeneratedProject {
     androidPackage: typeof o.androidPackage === "string" ? o.androidPackage : bundleId,
     pgMajor: o.pgMajor === 15 ? 15 : 17,
     pm: o.pm ?? "npm",
+    // A manifest without `agents` predates the team files: it has none.
+    agents: o.agents === "claude" ? "claude" : "none",
   };
   const has = featuresOf(options);
   return {

@@ -23,7 +23,7 @@ export const FULL_OPTIONS: Options = {
   bundleId: "com.example.videoapp",
   androidPackage: "com.example.videoapp",
   pgMajor: 17,
-  pm: "npm",
+  pm: "npm", agents: "claude",
 };
 
 export const MINIMAL_OPTIONS: Options = {

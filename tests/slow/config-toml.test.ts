@@ -33,7 +33,7 @@ const MONITORING = [[], ["sentry"], ["telegram"], ["sentry", "telegram"]];
 const PG = [15, 17] as const;
 
 function options(auth: string[], iap: string[], providers: string[], monitoring: string[], pgMajor: 15 | 17): Options {
-  return { auth, iap, providers, monitoring, trialCredits: 10, bundleId: "com.example.videoapp", androidPackage: "com.example.videoapp", pgMajor, pm: "npm" };
+  return { auth, iap, providers, monitoring, trialCredits: 10, bundleId: "com.example.videoapp", androidPackage: "com.example.videoapp", pgMajor, pm: "npm", agents: "claude" };
 }
 
 function configOf(o: Options): string {

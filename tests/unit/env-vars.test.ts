@@ -13,7 +13,7 @@ const READ = /\b(?:env|envOr|envInt|baseUrl|Deno\.env\.get)\(\s*"([A-Z][A-Z0-9_]
 const base: Options = {
   auth: ["apple", "anonymous", "devicecheck"], iap: ["apple", "google", "revenuecat"], providers: ["fal", "runway", "replicate"],
   monitoring: ["sentry", "telegram"], trialCredits: 10, bundleId: "com.example.videoapp", androidPackage: "com.example.videoapp",
-  pgMajor: 17, pm: "npm",
+  pgMajor: 17, pm: "npm", agents: "claude",
 };
 base.androidPackage = "com.example.videoapp.android";
 
