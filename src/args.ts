@@ -22,12 +22,16 @@ import { didYouMean } from "./text.js";
  * Subcommands (`create-video-backend <command> [dir] …`): each works on an
  * existing project directory. Anything else in first position is create's directory.
  */
-export const COMMANDS = ["verify", "doctor", "deploy"] as const;
+export const COMMANDS = ["verify", "doctor", "deploy", "add", "upgrade"] as const;
 export type Command = "create" | (typeof COMMANDS)[number];
 
 export interface Args {
   command: Command;
   dir?: string;
+  /** add: the words after `add` (features, then maybe the directory). */
+  words: string[];
+  /** add/upgrade: write a delta migration the linter flags (drops, rewrites). */
+  allowDestructive: boolean;
   /** Choices given on the command line; the rest comes from --yes or the prompts. */
   lists: Partial<Pick<Options, ListChoiceKey>>;
   settings: Partial<Record<SettingKey, string | number>>;
@@ -61,6 +65,7 @@ function parseConfig(): ParseConfig {
   }
   config[FORMAT_FLAG.flag] = { type: "string" };
   config["database-url"] = { type: "string" };
+  config["allow-destructive"] = { type: "boolean" };
   for (const flag of ["project-ref", "from", "db-url"]) config[flag] = { type: "string" };
   return config;
 }
@@ -87,7 +92,7 @@ export function parseArgv(argv: string[]): Args {
   const first = positionals[0] ?? "";
   const command: Command = (COMMANDS as readonly string[]).includes(first) ? (first as Command) : "create";
   const rest = command === "create" ? positionals : positionals.slice(1);
-  if (rest.length > 1) {
+  if (rest.length > 1 && command !== "add") {
     // `create-video-backend verfy app` most likely meant a command.
     const hint = command === "create" ? didYouMean(rest[0]!, COMMANDS) : "";
     throw new UsageError(`Expected one project directory, got ${rest.length}: ${rest.join(" ")}.${hint}`);
@@ -106,8 +111,20 @@ export function parseArgv(argv: string[]): Args {
   if (command === "create" && typeof values["database-url"] === "string") {
     throw new UsageError("--database-url belongs to the verify command: create-video-backend verify [dir] --database-url URL.");
   }
+  if (values["allow-destructive"] === true && command !== "add" && command !== "upgrade") {
+    throw new UsageError("--allow-destructive belongs to add and upgrade.");
+  }
+  if ((command === "add" || command === "upgrade") && Object.keys(lists).length > 0) {
+    const given = CHOICES.filter((c) => lists[c.key] !== undefined).map((c) => `--${c.flag}`).join(", ");
+    throw new UsageError(
+      command === "add"
+        ? `add takes features as words, not ${given}: e.g. create-video-backend add iap google, add runway.`
+        : `upgrade keeps the recorded choices (${given} given); to add a feature use: create-video-backend add <feature>.`,
+    );
+  }
   const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   for (const flag of ["project-ref", "from", "db-url"]) {
+    if (flag === "from" && command === "upgrade") continue;
     if (command !== "deploy" && str(flag) !== undefined) {
       throw new UsageError(`--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`);
     }
@@ -121,7 +138,9 @@ export function parseArgv(argv: string[]): Args {
   }
   return {
     command,
-    dir: rest[0],
+    dir: command === "add" ? undefined : rest[0],
+    words: command === "add" ? rest : [],
+    allowDestructive: flag("allow-destructive"),
     lists,
     settings,
     yes: flag("yes"),

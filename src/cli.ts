@@ -51,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     const { dayTwoCommand } = await import("./deploy/command.js");
     return dayTwoCommand(args).catch((error: unknown) => reportFailure(error, false));
   }
+  if (args.command === "add" || args.command === "upgrade") {
+    const { evolveCommand } = await import("./evolve/command.js");
+    return evolveCommand(args).catch((error: unknown) => reportFailure(error, args.json));
+  }
   return createCommand(args);
 }
 

@@ -30,6 +30,10 @@ Usage
   create-video-backend doctor [dir]                        are the secrets in .env present and well-formed?
   create-video-backend deploy [dir] [--project-ref REF] [--dry-run] [--from STEP] [--db-url URL]
       go live with the Supabase CLI: doctor, link, config, db, vault, secrets, functions, smoke
+  create-video-backend add <feature…> [dir] [--dry-run] [--json] [--force] [--allow-destructive]
+      add runway · add iap google · add monitoring telegram · add auth devicecheck
+  create-video-backend upgrade [dir] [--from TARBALL] [--dry-run] [--json] [--force] [--allow-destructive]
+      re-render with this version: 3-way merge of your edits, one proven schema migration
 
 Flags
 ${flags}
@@ -40,6 +44,6 @@ Non-interactive use
     npx create-video-backend my-app --yes --providers fal,runway --iap apple,google
 
 Exit codes
-  0 success, 1 failure (target not empty, I/O), 2 usage error, 130 cancelled
+  0 success, 1 failure (target not empty, I/O; add/upgrade: conflict markers to resolve), 2 usage error, 130 cancelled
 `;
 }

@@ -18,6 +18,7 @@
  */
 import Handlebars from "handlebars/runtime";
 import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
+import { MANIFEST, sealManifest } from "./evolve/manifest.js";
 import { tidy } from "./tidy.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
 import { AGENTS_MD, PLAN_MD, teamContext, teamPaths } from "./team.js";
@@ -143,6 +144,9 @@ export function renderTemplates(
   }
   // A templates folder without _team/ (tests render subsets) gets no team files.
   if (bundle.team && Object.keys(bundle.team).length > 0) renderTeam(hb, bundle.team, ctx, files);
+  // The manifest records a hash of every other generated file (add/upgrade tell user edits by them).
+  const manifest = files.get(MANIFEST);
+  if (manifest) manifest.content = sealManifest(manifest.content, [...files.values()]);
   return [...files.values()];
 }
 

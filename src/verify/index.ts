@@ -19,6 +19,7 @@
  * `ci: true` a missing tool fails the run.
  */
 import path from "node:path";
+import { checkFresh, freshCheckApplies } from "../evolve/fresh.js";
 import { denoCheck, denoFmt, denoLint, denoTest, DENO_HINT } from "./deno.js";
 import { checkContract, checkOpenApi, hasContract, recordFile } from "./contract.js";
 import { checkExposure } from "./exposure.js";
@@ -154,6 +155,21 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
       return pass(first.note ? `${first.note}; ${cron}` : `PostgreSQL ${first.pgMajor} on ${where}, ${cron}`);
     });
 
+    // The equality proof (evolve/fresh.ts): the migrations on disk give a fresh project's database.
+    const fresh = pgCheck.status === "pass" && freshCheckApplies(projectDir)
+      ? timed("fresh", async () => {
+        if (!serverPerRegime) return checkFresh(projectDir, superuserUrls.get(regimes[0]!)!);
+        // The real pg_cron lives in one database per server: use a server of its own (emulated pg_cron).
+        const own = await startPostgres({ pgMajor: project.pgMajor, from: projectDir });
+        try {
+          return await checkFresh(projectDir, own.superuserUrl);
+        } finally {
+          await own.stop().catch(() => undefined);
+        }
+      })
+      : undefined;
+    fresh?.catch(() => undefined);
+
     if (pgCheck.status === "pass") {
       // Regimes use separate databases, so they run side by side; their lines
       // are printed in order once each is done.
@@ -176,6 +192,8 @@ export async function runVerify(dir: string, opts: VerifyOptions = {}): Promise<
         if (migrated) testDatabase = migrated;
       }
     }
+
+    if (fresh) record(await fresh);
 
     if (!functionsDir) {
       record({ name: "deno", status: "fail", ms: 0, detail: "supabase/functions not found" });

@@ -158,7 +158,11 @@ describe("--yes", () => {
     // Identical but for the project name.
     for (const f of files) {
       const a = fs.readFileSync(path.join(cwd, "first-app", f), "utf8").replaceAll("first-app", "second-app");
-      expect(fs.readFileSync(path.join(cwd, "second-app", f), "utf8"), f).toBe(a);
+      const b = fs.readFileSync(path.join(cwd, "second-app", f), "utf8");
+      // The manifest's hashes are of files that name the project: compare the rest.
+      const withoutHashes = (text: string) => ({ ...JSON.parse(text), files: undefined });
+      if (f === "video-backend.json") expect(withoutHashes(b)).toEqual(withoutHashes(a));
+      else expect(b, f).toBe(a);
     }
   });
 });

