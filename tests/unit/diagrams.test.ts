@@ -21,12 +21,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withDefaults } from "../../src/create.js";
-import { CHOICES, checkRules, type ListChoiceKey, type Options } from "../../src/options.js";
+import { CHOICES, type Options } from "../../src/options.js";
 import { buildContext, FUNCTIONS, LAYERS } from "../../src/plan.js";
 import { openApiText } from "../../src/openapi.js";
 import { loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
 import { type RenderedFile, renderTemplates, type TemplateBundle } from "../../src/renderer.js";
+import { allListCombos, type Lists } from "./combos.js";
 import { checkDiagram, codeNames, type Project } from "./diagram-check.js";
 import { mermaidBlocks, type Parsed, parseMermaid } from "./mermaid.js";
 import { type Schema, schemaOf } from "./schema.js";
@@ -35,26 +36,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const BASE = new Date("2026-01-01T00:00:00Z");
 const GENERATOR = { name: "create-video-backend", version: "0.0.0-test" };
 
-type Lists = Pick<Options, ListChoiceKey>;
 
-/** Every valid combination of the four list choices (what the flags accept and the rules allow). */
-function allCombos(): Lists[] {
-  const subsets = (values: string[]): string[][] =>
-    values.reduce<string[][]>((acc, v) => [...acc, ...acc.map((s) => [...s, v])], [[]]);
-  let combos: Partial<Lists>[] = [{}];
-  for (const choice of CHOICES) {
-    const options = subsets(choice.values.map((v) => v.value)).filter((s) => s.length > 0 || choice.none);
-    combos = combos.flatMap((c) => options.map((s) => ({ ...c, [choice.key]: s })));
-  }
-  return (combos as Lists[]).filter((c) => {
-    try {
-      checkRules(c);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 function flagsOf(c: Lists): string {
   return CHOICES.map((ch) => `--${ch.flag} ${c[ch.key].length ? c[ch.key].join(",") : ch.none}`).join(" ");
@@ -167,7 +149,7 @@ afterAll(() => {
   if (subsetDir) fs.rmSync(subsetDir, { recursive: true, force: true });
 });
 
-const COMBOS = allCombos();
+const COMBOS = allListCombos();
 const ALL_ON: Lists = {
   auth: ["apple", "anonymous", "devicecheck"],
   iap: ["apple", "google", "revenuecat"],

@@ -12,14 +12,14 @@ import { parse as parseYaml } from "yaml";
 import { parseArgv } from "../../src/args.js";
 import { withDefaults } from "../../src/create.js";
 import { helpText } from "../../src/help.js";
-import { CHOICES, checkRules, type ListChoiceKey, type Options, reproduceCommand, UsageError } from "../../src/options.js";
+import { CHOICES, type Options, reproduceCommand, UsageError } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";
 import { loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
 import { type RenderedFile, renderTemplates, type TemplateBundle } from "../../src/renderer.js";
 import { buildPlan, formatPlanMarkdown } from "../../src/team.js";
+import { allListCombos, type Lists } from "./combos.js";
 
-type Lists = Pick<Options, ListChoiceKey>;
 
 /** The table: exact names and the layer each works in (0 = the orchestrator). */
 const LAYER_OF: Record<string, number> = {
@@ -47,23 +47,6 @@ const SECTIONS = [
   "Instructions to Main Agent",
 ];
 
-function allCombos(): Lists[] {
-  const subsets = (values: string[]): string[][] =>
-    values.reduce<string[][]>((acc, v) => [...acc, ...acc.map((s) => [...s, v])], [[]]);
-  let combos: Partial<Lists>[] = [{}];
-  for (const choice of CHOICES) {
-    const options = subsets(choice.values.map((v) => v.value)).filter((s) => s.length > 0 || choice.none);
-    combos = combos.flatMap((c) => options.map((s) => ({ ...c, [choice.key]: s })));
-  }
-  return (combos as Lists[]).filter((c) => {
-    try {
-      checkRules(c);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 let bundle: TemplateBundle;
@@ -171,7 +154,7 @@ function checkPlan(text: string, team: string[]): PlanCheck {
   return { problems, agents };
 }
 
-const COMBOS = allCombos();
+const COMBOS = allListCombos();
 
 describe("the team files, for every option combination", () => {
   it("covers every valid combination (5 auth × 8 iap × 7 providers × 4 monitoring) × --agents claude|none", () => {
