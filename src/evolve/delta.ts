@@ -348,8 +348,9 @@ async function tablesWithRows(c: pg.Client, exclude: string[]): Promise<Map<stri
   )).rows;
   const out = new Map<string, TableRows>();
   for (const { t, key } of tables) {
-    const count = (await c.query<{ n: number }>(`select count(*)::int as n from ${t}`)).rows[0]!.n;
-    if (count === 0 || !key) continue;
+    if (!key) continue;
+    const data = (await c.query<{ r: Record<string, unknown> }>(`select to_jsonb(x) as r from ${t} x`)).rows;
+    if (data.length === 0) continue;
     const cols = (await c.query<{ name: string; q: string; def: string | null }>(
       `select a.attname as name, quote_ident(a.attname) as q, pg_get_expr(d.adbin, d.adrelid) as def
          from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
@@ -359,7 +360,7 @@ async function tablesWithRows(c: pg.Client, exclude: string[]): Promise<Map<stri
     )).rows;
     const columns = cols.filter((col) => !/now\(\)|clock_timestamp|gen_random_uuid|uuid_generate|nextval|current_timestamp/i.test(col.def ?? "")).map((col) => col.name);
     const rows = new Map<string, Record<string, unknown>>();
-    for (const row of (await c.query<{ r: Record<string, unknown> }>(`select to_jsonb(x) as r from ${t} x`)).rows) {
+    for (const row of data) {
       rows.set(JSON.stringify(key.map((k) => row.r[k])), row.r);
     }
     out.set(t, { table: t, key, columns, quoted: new Map(cols.map((col) => [col.name, col.q])), rows });
