@@ -7,20 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import fse from "fs-extra";
+import { mkdirTracked, removeDirs, safeJoin as join } from "../write.js";
 
 export interface WriteOp {
   path: string;
   /** New content; absent = delete the file. */
   content?: string;
   mode?: number;
-}
-
-function join(root: string, rel: string): string {
-  const parts = rel.split("/");
-  if (parts.some((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"))) {
-    throw new Error(`Refusing to write ${rel}: it is outside the project.`);
-  }
-  return path.join(root, ...parts);
 }
 
 export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMove?: (i: number) => void } = {}): Promise<void> {
@@ -49,16 +42,7 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
         await fse.remove(target);
         continue;
       }
-      for (let d = path.dirname(target), missing: string[] = []; ; d = path.dirname(d)) {
-        if (fs.existsSync(d)) {
-          for (const m of missing.reverse()) {
-            fs.mkdirSync(m);
-            createdDirs.push(m);
-          }
-          break;
-        }
-        missing.push(d);
-      }
+      createdDirs.push(...mkdirTracked(path.dirname(target)));
       await fse.move(join(staged, op.path), target, { overwrite: true });
     }
   } catch (error) {
@@ -67,13 +51,7 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
       if (hadOriginal) await fse.copy(join(backup, op.path), target, { overwrite: true, preserveTimestamps: true });
       else await fse.remove(target);
     }
-    for (const d of createdDirs.reverse()) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        // not empty or gone: leave it
-      }
-    }
+    removeDirs(createdDirs);
     throw error;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
