@@ -25,6 +25,12 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
   try {
     for (const op of ops) {
       const target = join(dir, op.path);
+      if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+        // Said before anything moves (fs-extra's move would only fail mid-way with "Cannot overwrite directory").
+        throw Object.assign(new Error(`${op.path} is a directory in your project, where this version writes a file: move it away and run again. Nothing was written.`), {
+          exitCode: 1,
+        });
+      }
       if (fs.existsSync(target)) await fse.copy(target, join(backup, op.path), { preserveTimestamps: true });
       if (op.content !== undefined) {
         const file = join(staged, op.path);

@@ -188,6 +188,15 @@ describe("the atomic write", () => {
     expect(fs.readFileSync(path.join(dir, "sub/added.txt"), "utf8")).toBe("x");
     expect(fs.readdirSync(dir).filter((n) => n.startsWith(".cvb-evolve"))).toEqual([]);
   });
+
+  it("refuses to put a file where the project has a directory, and writes nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "w-"));
+    fs.mkdirSync(path.join(dir, "mine"));
+    fs.writeFileSync(path.join(dir, "mine", "notes.md"), "keep me");
+    await expect(applyWrites(dir, [{ path: "a.txt", content: "new" }, { path: "mine", content: "x" }])).rejects.toThrow(/mine is a directory.*Nothing was written/);
+    expect(fs.readFileSync(path.join(dir, "mine", "notes.md"), "utf8")).toBe("keep me");
+    expect(fs.readdirSync(dir).sort()).toEqual(["mine"]);
+  });
 });
 
 describe("add and upgrade refuse with exit code 2 before computing anything", () => {
