@@ -31,12 +31,32 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { aclDelta } from "./acl.js";
+import { isMigration, MIGRATIONS_DIR } from "./manifest.js";
 import type pg from "pg";
 import { dropDatabase, type PlatformDatabase, preparePlatform, type Regime, startPostgres, withClient } from "../verify/postgres.js";
 
 export interface MigrationFile {
   name: string;
   content: string;
+}
+
+/**
+ * The two sides of a delta, each file read once: `from` = the project's
+ * migrations on disk; `to` = the freshly rendered ones (`fresh`) plus the
+ * user's own (`mine`: files `owned` does not list). Each in name order.
+ */
+export function deltaSides(
+  projectDir: string,
+  rendered: ReadonlyArray<{ path: string; content: string }>,
+  owned: readonly string[],
+): { from: MigrationFile[]; fresh: MigrationFile[]; mine: MigrationFile[]; to: MigrationFile[] } {
+  const dir = path.join(projectDir, ...MIGRATIONS_DIR.split("/").filter(Boolean));
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort() : [];
+  const from = names.map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), "utf8") }));
+  const mine = from.filter((f) => !owned.includes(f.name));
+  const fresh = rendered.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
+  const to = [...fresh, ...mine].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { from, fresh, mine, to };
 }
 
 export interface DeltaInput {

@@ -26,7 +26,7 @@ import { migrationVersion } from "../renderer.js";
 import { VERSION } from "../version.js";
 import { applyWrites, type WriteOp } from "./apply.js";
 import { readPaths, renderInMemory, renderOlderVersion, type Renderer, toTree } from "./base.js";
-import { computeDelta, countStatements, deltaSql, type MigrationFile } from "./delta.js";
+import { computeDelta, countStatements, deltaSides, deltaSql } from "./delta.js";
 import { decideFiles, type FileAction, mergeLabels, type Version } from "./files.js";
 import { type Additions, applyAdditions } from "./grammar.js";
 import { isMigration, type Manifest, MANIFEST, MIGRATIONS_DIR, projectNameOf, readManifest, sealManifest } from "./manifest.js";
@@ -208,21 +208,17 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const actions = decideFiles(base, ours, theirs, mergeLabels(manifest.version, VERSION, what));
 
   // Migrations: the ones on disk stay as they are; the difference arrives as one new file.
-  const migrationsDir = path.join(dir, ...MIGRATIONS_DIR.split("/").filter(Boolean));
-  const onDisk = fs.existsSync(migrationsDir) ? fs.readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort() : [];
   const baseMigrations = [...base.keys()].filter(isMigration).map((p) => p.slice(MIGRATIONS_DIR.length));
   const owned = manifest.migrations ?? baseMigrations;
-  const userMigrations = onDisk.filter((n) => !owned.includes(n));
-  const contents = new Map(onDisk.map((n) => [n, fs.readFileSync(path.join(migrationsDir, n), "utf8")]));
-  const read = (n: string): MigrationFile => ({ name: n, content: contents.get(n)! });
-  const fresh = oursFiles.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
-  const to = [...fresh, ...userMigrations.map(read)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const { from, fresh, mine: userMigrations, to } = deltaSides(dir, oursFiles, owned);
+  const onDisk = from.map((f) => f.name);
+  const contents = new Map(from.map((f) => [f.name, f.content]));
   const pm = pmCommands(options.pm);
   const migraBin = await ensureTool("migra", dir, log);
   log(`Computing the schema delta: ${onDisk.length} migrations on disk vs ${fresh.length} fresh + ${userMigrations.length} of yours, on an embedded PostgreSQL ${options.pgMajor}`);
   let delta;
   try {
-    delta = await computeDelta({ pgMajor: options.pgMajor, projectDir: dir, from: onDisk.map(read), to, migraBin, log });
+    delta = await computeDelta({ pgMajor: options.pgMajor, projectDir: dir, from, to, migraBin, log });
   } catch (error) {
     const message = (error as Error).message;
     const hint = /binaries not found/.test(message)
@@ -268,7 +264,7 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const ownedAfter = [...owned.filter((n) => onDisk.includes(n)), ...(migration ? [migration.file.slice(MIGRATIONS_DIR.length)] : [])];
   const written = [
     ...oursFiles.filter((f) => !isMigration(f.path) && f.path !== MANIFEST),
-    ...ownedAfter.map((n) => ({ path: `${MIGRATIONS_DIR}${n}`, content: n === migration?.file.slice(MIGRATIONS_DIR.length) ? migration.sql : read(n).content })),
+    ...ownedAfter.map((n) => ({ path: `${MIGRATIONS_DIR}${n}`, content: n === migration?.file.slice(MIGRATIONS_DIR.length) ? migration.sql : contents.get(n)! })),
   ];
   const manifestText = sealManifest(ours.get(MANIFEST)!.content, written, { conflicts });
   const ops: WriteOp[] = [];
