@@ -172,7 +172,8 @@ export async function deltaOnServer(
  */
 export function mergePrivileges(lists: string[][]): string[] {
   const all = [...new Set(lists.flat())];
-  return [...all.filter((s) => s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)), ...all.filter((s) => !(s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)))];
+  const revokes = all.filter((s) => s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s));
+  return [...revokes, ...all.filter((s) => !revokes.includes(s))];
 }
 
 /** Compares two databases; used by verify too. */
