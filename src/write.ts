@@ -107,7 +107,7 @@ async function writeTree(root: string, files: RenderedFile[], signal?: AbortSign
  * Joins a rendered (`/`-separated) path under root, refusing anything that
  * could leave it: absolute paths and `.`, `..` or empty segments.
  */
-function safeJoin(root: string, rel: string): string {
+export function safeJoin(root: string, rel: string): string {
   const parts = rel.split("/");
   if (parts.some((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"))) {
     throw new Error(`Refusing to write ${rel}: it is outside the project.`);
@@ -116,7 +116,7 @@ function safeJoin(root: string, rel: string): string {
 }
 
 /** Creates `dir` and its missing parents; returns the directories created, outermost first. */
-function mkdirTracked(dir: string): string[] {
+export function mkdirTracked(dir: string): string[] {
   const missing: string[] = [];
   let current = dir;
   while (!fs.existsSync(current)) {
@@ -132,7 +132,7 @@ function mkdirTracked(dir: string): string[] {
 }
 
 /** Removes the directories this run created, innermost first, if they are empty. */
-function removeDirs(created: string[]): void {
+export function removeDirs(created: string[]): void {
   for (const dir of [...created].reverse()) {
     try {
       fs.rmdirSync(dir);

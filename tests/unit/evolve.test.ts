@@ -126,6 +126,13 @@ describe("file actions", () => {
     expect(actions[0]).toMatchObject({ action: "merge", mode: 0o755, content: "A\nb\nC\n" });
   });
 
+  it("gives a replaced file the new version's executable bit, either way", () => {
+    const replace = (o: Version, t: Version) =>
+      decideFiles(new Map([["run.sh", v("a\n", t.mode)]]), new Map([["run.sh", o]]), new Map([["run.sh", t]]), labels)[0];
+    expect(replace(v("b\n", 0o755), v("a\n"))).toMatchObject({ action: "replace", mode: 0o755 });
+    expect(replace(v("b\n"), v("a\n", 0o750))).toMatchObject({ action: "replace", mode: 0o640 });
+  });
+
   it("merges text with node-diff3 line by line", () => {
     expect(mergeText("x\ny\n", "x\ny\n", "x\ny\nz\n", labels)).toEqual({ content: "x\ny\nz\n", conflict: false });
   });
@@ -187,6 +194,15 @@ describe("the atomic write", () => {
     expect(fs.existsSync(path.join(dir, "gone.txt"))).toBe(false);
     expect(fs.readFileSync(path.join(dir, "sub/added.txt"), "utf8")).toBe("x");
     expect(fs.readdirSync(dir).filter((n) => n.startsWith(".cvb-evolve"))).toEqual([]);
+  });
+
+  it("refuses to put a file where the project has a directory, and writes nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "w-"));
+    fs.mkdirSync(path.join(dir, "mine"));
+    fs.writeFileSync(path.join(dir, "mine", "notes.md"), "keep me");
+    await expect(applyWrites(dir, [{ path: "a.txt", content: "new" }, { path: "mine", content: "x" }])).rejects.toThrow(/mine is a directory.*Nothing was written/);
+    expect(fs.readFileSync(path.join(dir, "mine", "notes.md"), "utf8")).toBe("keep me");
+    expect(fs.readdirSync(dir).sort()).toEqual(["mine"]);
   });
 });
 
