@@ -366,15 +366,56 @@ export function teamFor(options: Options): TeamMember[] {
   return TEAM.filter((m) => m.present(has));
 }
 
+/** How every ownership glob is matched (picomatch options). */
+export const GLOB_OPTIONS = { dot: true } as const;
+
+/**
+ * A glob ready to match: its regex, and the literal directory (picomatch's
+ * scan base) every matching path starts with, a cheap test that skips the
+ * regex for most path/glob pairs. A glob without wildcards has no regex: it
+ * matches exactly `base`.
+ */
+export interface CompiledGlob {
+  base: string;
+  re?: RegExp;
+}
+
+export function compileGlob(glob: string): CompiledGlob {
+  const re = picomatch.makeRe(glob, GLOB_OPTIONS);
+  // picomatch compiles a plain path to "exactly this text": compare strings instead.
+  if (re.flags === "" && re.source === `^(?:${glob.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")})$`) return { base: glob };
+  const scan = picomatch.scan(glob);
+  // A negated glob matches paths outside its base, and an escaped character is not written as it matches.
+  const base = scan.negated || scan.negatedExtglob || scan.base.includes("\\") ? "" : scan.base;
+  return { base, re };
+}
+
+/** Every glob of TEAM and FALLBACK (what the build precompiles: precompile.ts). */
+export function teamGlobs(): string[] {
+  return [...new Set([...TEAM.flatMap((m) => m.owns), ...FALLBACK.map((f) => f.glob)])];
+}
+
 // Compiled once per glob: the team files of every render match each path against every glob.
-const matchers = new Map<string, RegExp>();
+// The published CLI seeds this with the globs compiled at build time (useCompiledGlobs).
+const matchers = new Map<string, CompiledGlob>();
+
+/** Adds globs compiled ahead of time (the template bundle's `globs`), so matching compiles nothing. */
+export function useCompiledGlobs(compiled: Readonly<Record<string, CompiledGlob>>): void {
+  for (const [glob, c] of Object.entries(compiled)) if (!matchers.has(glob)) matchers.set(glob, c);
+}
+
 function matches(glob: string, path: string): boolean {
-  let re = matchers.get(glob);
-  if (!re) {
-    re = picomatch.makeRe(glob, { dot: true });
-    matchers.set(glob, re);
+  let m = matchers.get(glob);
+  if (!m) {
+    m = compileGlob(glob);
+    matchers.set(glob, m);
   }
-  return re.test(path);
+  return matchesCompiled(m, path);
+}
+
+/** Whether a compiled glob matches a path: exactly what picomatch's regex alone says, sooner. */
+export function matchesCompiled(glob: CompiledGlob, path: string): boolean {
+  return glob.re ? path.startsWith(glob.base) && glob.re.test(path) : path === glob.base;
 }
 
 /** The members whose globs match the path (exactly one for every generated file). */
