@@ -584,8 +584,8 @@ export function buildPlan(
 }
 
 /** The plan as Markdown, in the orchestrator's response format (`##` sections). */
-export function formatPlanMarkdown(plan: Plan, level = 2): string {
-  const h = "#".repeat(level);
+export function formatPlanMarkdown(plan: Plan): string {
+  const h = "##";
   const lines: string[] = [];
   lines.push(`${h} ${PLAN_SECTIONS[0]}`, "", ...plan.analysis.map((a) => `- ${a}`), "");
   lines.push(`${h} ${PLAN_SECTIONS[1]}`, "");
@@ -644,9 +644,8 @@ export interface TeamContext {
   orchestrator: MemberView;
   specialists: MemberView[];
   absent: Array<{ name: AgentName; role: string; presentBecause: string }>;
-  /** The five plan sections, `##` headings (PLAN.md), and `###` (the orchestrator's example). */
+  /** The plan that built this project, in its five `##` sections (docs/PLAN.md). */
   plan: string;
-  planSections: readonly string[];
   maxParallel: number;
 }
 
@@ -686,8 +685,7 @@ export function teamContext(options: Options, paths: readonly string[]): TeamCon
       role: m.role,
       presentBecause: m.presentBecause,
     })),
-    plan: formatPlanMarkdown(plan, 2),
-    planSections: PLAN_SECTIONS,
+    plan: formatPlanMarkdown(plan),
     maxParallel: MAX_PARALLEL,
   };
 }
