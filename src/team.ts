@@ -404,13 +404,17 @@ export function useCompiledGlobs(compiled: Readonly<Record<string, CompiledGlob>
   for (const [glob, c] of Object.entries(compiled)) if (!matchers.has(glob)) matchers.set(glob, c);
 }
 
-function matches(glob: string, path: string): boolean {
+function compiled(glob: string): CompiledGlob {
   let m = matchers.get(glob);
   if (!m) {
     m = compileGlob(glob);
     matchers.set(glob, m);
   }
-  return matchesCompiled(m, path);
+  return m;
+}
+
+function matches(glob: string, path: string): boolean {
+  return matchesCompiled(compiled(glob), path);
 }
 
 /** Whether a compiled glob matches a path: exactly what picomatch's regex alone says, sooner. */
@@ -418,21 +422,20 @@ export function matchesCompiled(glob: CompiledGlob, path: string): boolean {
   return glob.re ? path.startsWith(glob.base) && glob.re.test(path) : path === glob.base;
 }
 
-/** The members whose globs match the path (exactly one for every generated file). */
-export function globOwners(path: string): TeamMember[] {
-  return TEAM.filter((m) => m.owns.some((g) => matches(g, path)));
-}
-
 /** The specialist who owns a path: its globs, else the fallback rules. */
 export function ownerOf(path: string): SpecialistName {
-  const owner = globOwners(path)[0]?.name ?? FALLBACK.find((f) => matches(f.glob, path))!.owner;
+  const owner = TEAM.find((m) => m.owns.some((g) => matches(g, path)))?.name ??
+    FALLBACK.find((f) => matches(f.glob, path))!.owner;
   return owner as SpecialistName;
 }
 
 /** The member's globs that match at least one of these paths (what its agent file lists). */
 export function ownedGlobs(member: TeamMember, paths: readonly string[]): Array<{ glob: string; files: string[] }> {
   return member.owns
-    .map((glob) => ({ glob, files: paths.filter((p) => matches(glob, p)) }))
+    .map((glob) => {
+      const c = compiled(glob);
+      return { glob, files: paths.filter((p) => matchesCompiled(c, p)) };
+    })
     .filter((g) => g.files.length > 0);
 }
 
