@@ -126,7 +126,11 @@ export function parseArgv(argv: string[]): Args {
   for (const flag of ["project-ref", "from", "db-url"]) {
     if (flag === "from" && command === "upgrade") continue;
     if (command !== "deploy" && str(flag) !== undefined) {
-      throw new UsageError(`--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`);
+      throw new UsageError(
+        flag === "from"
+          ? "--from belongs to deploy (the step to resume from) and upgrade (the old version's package): create-video-backend deploy [dir] --from <step>, create-video-backend upgrade [dir] --from <package.tgz>."
+          : `--${flag} belongs to the deploy command: create-video-backend deploy [dir] --${flag} …`,
+      );
     }
   }
   const rawFormat = str(FORMAT_FLAG.flag);

@@ -224,6 +224,7 @@ describe("add and upgrade refuse with exit code 2 before computing anything", ()
     [["add", "--iap", "google"], /takes features as words/],
     [["upgrade", "--auth", "apple"], /keeps the recorded choices/],
     [["verify", "--allow-destructive"], /belongs to add and upgrade/],
+    [["add", "runway", "--from", "old.tgz"], /--from belongs to deploy .* and upgrade/],
   ])("%j", async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
