@@ -108,7 +108,8 @@ export function parseArgv(argv: string[]): Args {
     if (typeof raw === "string") settings[s.key] = s.parse(raw);
   }
   const flag = (name: string) => values[name] === true;
-  if (command === "create" && typeof values["database-url"] === "string") {
+  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  if (command === "create" && str("database-url") !== undefined) {
     throw new UsageError("--database-url belongs to the verify command: create-video-backend verify [dir] --database-url URL.");
   }
   if (values["allow-destructive"] === true && command !== "add" && command !== "upgrade") {
@@ -122,7 +123,6 @@ export function parseArgv(argv: string[]): Args {
         : `upgrade keeps the recorded choices (${given} given); to add a feature use: create-video-backend add <feature>.`,
     );
   }
-  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   for (const flag of ["project-ref", "from", "db-url"]) {
     if (flag === "from" && command === "upgrade") continue;
     if (command !== "deploy" && str(flag) !== undefined) {
@@ -156,7 +156,7 @@ export function parseArgv(argv: string[]): Args {
     install: !flag("no-install"),
     help: flag("help"),
     version: flag("version"),
-    databaseUrl: typeof values["database-url"] === "string" ? values["database-url"] : undefined,
+    databaseUrl: str("database-url"),
     projectRef: str("project-ref"),
     from: str("from"),
     dbUrl: str("db-url"),

@@ -9,6 +9,7 @@ import {
   CHOICES,
   checkRules,
   checkSettings,
+  choiceOf,
   detectPackageManager,
   type AgentTool,
   type ListChoiceKey,
@@ -84,7 +85,7 @@ export function withDefaults(
   settings: Args["settings"],
   pm: PackageManager = detectPackageManager(),
 ): Options {
-  const pick = <K extends ListChoiceKey>(key: K) => lists[key] ?? CHOICES.find((c) => c.key === key)!.default;
+  const pick = <K extends ListChoiceKey>(key: K) => lists[key] ?? choiceOf(key).default;
   const setting = (key: SettingKey) => settings[key] ?? SETTINGS.find((s) => s.key === key)!.default;
   const bundleId = String(setting("bundleId"));
   return {

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import type { TemplateBundle } from "./renderer.js";
+import { compileGlob, teamGlobs } from "./team.js";
 import { tidy } from "./tidy.js";
 
 /** The options every `.hbs` file is compiled with (docs/templates.md). */
@@ -83,7 +84,12 @@ export function bundleExpression(templatesDir: string): string {
     }
     layers.push(`${JSON.stringify(layer)}: { when: ${JSON.stringify(when)}, files: [\n${files.join(",\n")}\n] }`);
   }
-  return `{\npartials: {${partials.join(",\n")}},\nteam: {${team.join(",\n")}},\nlayers: {\n${layers.join(",\n")}\n}\n}`;
+  // The team's ownership globs as regex literals: generation loads and runs no glob compiler (team.ts).
+  const globs = teamGlobs().map((glob) => {
+    const { base, re } = compileGlob(glob);
+    return `${JSON.stringify(glob)}: { base: ${JSON.stringify(base)}${re ? `, re: ${re}` : ""} }`;
+  });
+  return `{\npartials: {${partials.join(",\n")}},\nteam: {${team.join(",\n")}},\nglobs: {${globs.join(",\n")}},\nlayers: {\n${layers.join(",\n")}\n}\n}`;
 }
 
 /** The ES module the build embeds: `export default <bundle>`. */

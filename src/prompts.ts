@@ -3,7 +3,7 @@
  *
  * `askAnswers` is the flow itself, written against a small `Prompter`, so tests
  * can drive every path; `clackUi` runs it with @clack/prompts. Every answer goes
- * through the same validation as the flags (parseList, RULES, Setting.parse,
+ * through the same validation as the flags (parseList, checkRules, Setting.parse,
  * relevance), so what the prompts accept, the reproduce command accepts too.
  * Every clack answer is checked with isCancel: Ctrl+C exits 130 before anything
  * is written.
@@ -13,6 +13,7 @@ import type { Args } from "./args.js";
 import type { Answers, Ui } from "./create.js";
 import {
   CHOICES,
+  checkRules,
   type ChoiceValue,
   formatList,
   irrelevantSettingMessage,
@@ -21,7 +22,6 @@ import {
   type ListChoiceKey,
   type Options,
   parseList,
-  RULES,
   SETTINGS,
 } from "./options.js";
 import { existingEntries, resolveTarget } from "./target.js";
@@ -101,10 +101,10 @@ export async function askAnswers(
         required: isRequired(choice),
       });
       // The flag parser is the judge: the answer must be what `--<flag> <list>` accepts.
-      let problem: string | null;
+      let problem: string | undefined;
       try {
         lists[choice.key] = parseList(choice, formatList(choice, picked));
-        problem = RULES.map((rule) => rule(answered())).find(Boolean) ?? null;
+        checkRules(answered());
       } catch (error) {
         problem = (error as Error).message;
       }

@@ -21,7 +21,7 @@ import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
 import { MANIFEST, sealManifest } from "./evolve/manifest.js";
 import { tidy } from "./tidy.js";
 import { enabled, FUNCTIONS, type HasKey, LAYERS, type RenderContext } from "./plan.js";
-import { AGENTS_MD, PLAN_MD, teamContext, teamPaths } from "./team.js";
+import { AGENTS_MD, type CompiledGlob, PLAN_MD, teamContext, teamPaths, useCompiledGlobs } from "./team.js";
 
 export interface RenderedFile {
   path: string;
@@ -59,6 +59,8 @@ export interface TemplateBundle {
    * after the layers because they describe the rendered tree (team.ts).
    */
   team?: Record<string, TemplateSpec>;
+  /** team.ts's ownership globs, compiled when the bundle was made (glob → base and regex). */
+  globs?: Record<string, CompiledGlob>;
   layers: Record<string, BundledLayer>;
 }
 
@@ -142,6 +144,7 @@ export function renderTemplates(
   if (files.has(OPENAPI_SCRIPT)) {
     files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }
+  if (bundle.globs) useCompiledGlobs(bundle.globs);
   // A templates folder without _team/ (tests render subsets) gets no team files.
   if (bundle.team && Object.keys(bundle.team).length > 0) renderTeam(hb, bundle.team, ctx, files);
   // The manifest records a hash of every other generated file (add/upgrade tell user edits by them).

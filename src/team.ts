@@ -366,32 +366,76 @@ export function teamFor(options: Options): TeamMember[] {
   return TEAM.filter((m) => m.present(has));
 }
 
-// Compiled once per glob: the team files of every render match each path against every glob.
-const matchers = new Map<string, RegExp>();
-function matches(glob: string, path: string): boolean {
-  let re = matchers.get(glob);
-  if (!re) {
-    re = picomatch.makeRe(glob, { dot: true });
-    matchers.set(glob, re);
-  }
-  return re.test(path);
+/** How every ownership glob is matched (picomatch options). */
+export const GLOB_OPTIONS = { dot: true } as const;
+
+/**
+ * A glob ready to match: its regex, and the literal directory (picomatch's
+ * scan base) every matching path starts with, a cheap test that skips the
+ * regex for most path/glob pairs. A glob without wildcards has no regex: it
+ * matches exactly `base`.
+ */
+export interface CompiledGlob {
+  base: string;
+  re?: RegExp;
 }
 
-/** The members whose globs match the path (exactly one for every generated file). */
-export function globOwners(path: string): TeamMember[] {
-  return TEAM.filter((m) => m.owns.some((g) => matches(g, path)));
+export function compileGlob(glob: string): CompiledGlob {
+  const re = picomatch.makeRe(glob, GLOB_OPTIONS);
+  // picomatch compiles a plain path to "exactly this text": compare strings instead.
+  if (re.flags === "" && re.source === `^(?:${glob.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")})$`) return { base: glob };
+  const scan = picomatch.scan(glob);
+  // A negated glob matches paths outside its base, and an escaped character is not written as it matches.
+  const base = scan.negated || scan.negatedExtglob || scan.base.includes("\\") ? "" : scan.base;
+  return { base, re };
+}
+
+/** Every glob of TEAM and FALLBACK (what the build precompiles: precompile.ts). */
+export function teamGlobs(): string[] {
+  return [...new Set([...TEAM.flatMap((m) => m.owns), ...FALLBACK.map((f) => f.glob)])];
+}
+
+// Compiled once per glob: the team files of every render match each path against every glob.
+// The published CLI seeds this with the globs compiled at build time (useCompiledGlobs).
+const matchers = new Map<string, CompiledGlob>();
+
+/** Adds globs compiled ahead of time (the template bundle's `globs`), so matching compiles nothing. */
+export function useCompiledGlobs(compiled: Readonly<Record<string, CompiledGlob>>): void {
+  for (const [glob, c] of Object.entries(compiled)) if (!matchers.has(glob)) matchers.set(glob, c);
+}
+
+function compiled(glob: string): CompiledGlob {
+  let m = matchers.get(glob);
+  if (!m) {
+    m = compileGlob(glob);
+    matchers.set(glob, m);
+  }
+  return m;
+}
+
+function matches(glob: string, path: string): boolean {
+  return matchesCompiled(compiled(glob), path);
+}
+
+/** Whether a compiled glob matches a path: exactly what picomatch's regex alone says, sooner. */
+export function matchesCompiled(glob: CompiledGlob, path: string): boolean {
+  return glob.re ? path.startsWith(glob.base) && glob.re.test(path) : path === glob.base;
 }
 
 /** The specialist who owns a path: its globs, else the fallback rules. */
 export function ownerOf(path: string): SpecialistName {
-  const owner = globOwners(path)[0]?.name ?? FALLBACK.find((f) => matches(f.glob, path))!.owner;
+  const owner = TEAM.find((m) => m.owns.some((g) => matches(g, path)))?.name ??
+    FALLBACK.find((f) => matches(f.glob, path))!.owner;
   return owner as SpecialistName;
 }
 
 /** The member's globs that match at least one of these paths (what its agent file lists). */
 export function ownedGlobs(member: TeamMember, paths: readonly string[]): Array<{ glob: string; files: string[] }> {
   return member.owns
-    .map((glob) => ({ glob, files: paths.filter((p) => matches(glob, p)) }))
+    .map((glob) => {
+      const c = compiled(glob);
+      return { glob, files: paths.filter((p) => matchesCompiled(c, p)) };
+    })
     .filter((g) => g.files.length > 0);
 }
 
@@ -543,8 +587,8 @@ export function buildPlan(
 }
 
 /** The plan as Markdown, in the orchestrator's response format (`##` sections). */
-export function formatPlanMarkdown(plan: Plan, level = 2): string {
-  const h = "#".repeat(level);
+export function formatPlanMarkdown(plan: Plan): string {
+  const h = "##";
   const lines: string[] = [];
   lines.push(`${h} ${PLAN_SECTIONS[0]}`, "", ...plan.analysis.map((a) => `- ${a}`), "");
   lines.push(`${h} ${PLAN_SECTIONS[1]}`, "");
@@ -603,9 +647,8 @@ export interface TeamContext {
   orchestrator: MemberView;
   specialists: MemberView[];
   absent: Array<{ name: AgentName; role: string; presentBecause: string }>;
-  /** The five plan sections, `##` headings (PLAN.md), and `###` (the orchestrator's example). */
+  /** The plan that built this project, in its five `##` sections (docs/PLAN.md). */
   plan: string;
-  planSections: readonly string[];
   maxParallel: number;
 }
 
@@ -645,8 +688,7 @@ export function teamContext(options: Options, paths: readonly string[]): TeamCon
       role: m.role,
       presentBecause: m.presentBecause,
     })),
-    plan: formatPlanMarkdown(plan, 2),
-    planSections: PLAN_SECTIONS,
+    plan: formatPlanMarkdown(plan),
     maxParallel: MAX_PARALLEL,
   };
 }
