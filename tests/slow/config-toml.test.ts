@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { parse } from "smol-toml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Options } from "../../src/options.js";
 import { buildContext, FUNCTIONS } from "../../src/plan.js";
 import { render } from "../../src/render.js";
@@ -54,8 +54,19 @@ function keyPaths(doc: Record<string, unknown>, prefix = ""): string[] {
   });
 }
 
+// Every temp dir this file makes, removed when it ends.
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 async function cliLoads(toml: string): Promise<{ ok: boolean; output: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-config-"));
+  const dir = tempDir("cvb-config-");
   fs.mkdirSync(path.join(dir, "supabase"));
   fs.writeFileSync(path.join(dir, "supabase/config.toml"), toml);
   // `status` loads and validates config.toml first, then needs Docker (absent here).
@@ -68,7 +79,7 @@ let referenceKeys: Set<string>;
 
 beforeAll(async () => {
   // The keys the same CLI writes itself, including the ones it leaves commented out.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-init-"));
+  const dir = tempDir("cvb-init-");
   await execa(SUPABASE, ["init", "--yes"], { cwd: dir, stdin: "ignore" });
   await execa(SUPABASE, ["functions", "new", "probe", "--yes"], { cwd: dir, stdin: "ignore", reject: false });
   const text = fs.readFileSync(path.join(dir, "supabase/config.toml"), "utf8")
