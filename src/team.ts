@@ -429,14 +429,65 @@ export function ownerOf(path: string): SpecialistName {
   return owner as SpecialistName;
 }
 
-/** The member's globs that match at least one of these paths (what its agent file lists). */
-export function ownedGlobs(member: TeamMember, paths: readonly string[]): Array<{ glob: string; files: string[] }> {
-  return member.owns
-    .map((glob) => {
+/** Who owns each of many paths, and which of them each glob matches: ownerOf and ownedGlobs for a whole tree. */
+export interface Ownership {
+  owners: ReadonlyMap<string, SpecialistName>;
+  /** The paths a glob matches, in sorted order. */
+  filesOf(glob: string): string[];
+}
+
+/**
+ * The same answers as ownerOf and matchesCompiled, for a whole tree at once.
+ * Asking every glob about every path (ownerOf per path) made the team files
+ * the slowest part of generating a project: tens of thousands of tests, each
+ * first run of a regex compiling it. Here the paths are sorted, so a glob only
+ * looks at the run of paths that start with its literal base (found by binary
+ * search), and each path takes the first member, in TEAM order, whose glob
+ * matched it, as ownerOf does.
+ */
+export function ownership(paths: readonly string[]): Ownership {
+  const sorted = [...new Set(paths)].sort();
+  const cache = new Map<string, string[]>();
+  const filesOf = (glob: string): string[] => {
+    let files = cache.get(glob);
+    if (!files) {
       const c = compiled(glob);
-      return { glob, files: paths.filter((p) => matchesCompiled(c, p)) };
-    })
-    .filter((g) => g.files.length > 0);
+      files = [];
+      for (let i = firstAtLeast(sorted, c.base); i < sorted.length && sorted[i]!.startsWith(c.base); i++) {
+        if (matchesCompiled(c, sorted[i]!)) files.push(sorted[i]!);
+      }
+      cache.set(glob, files);
+    }
+    return files;
+  };
+  const owners = new Map<string, SpecialistName>();
+  for (const member of TEAM) {
+    for (const glob of member.owns) {
+      for (const file of filesOf(glob)) if (!owners.has(file)) owners.set(file, member.name as SpecialistName);
+    }
+  }
+  // Only files a hand added reach the fallback rules (none of a generated project).
+  for (const file of sorted) {
+    if (!owners.has(file)) owners.set(file, FALLBACK.find((f) => matches(f.glob, file))!.owner);
+  }
+  return { owners, filesOf };
+}
+
+/** The index of the first entry of a sorted list that is not less than `key`. */
+function firstAtLeast(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The member's globs that match at least one of the tree's paths (what its agent file lists). */
+export function ownedGlobs(member: TeamMember, index: Ownership): Array<{ glob: string; files: string[] }> {
+  return member.owns.map((glob) => ({ glob, files: index.filesOf(glob) })).filter((g) => g.files.length > 0);
 }
 
 /** The test files among paths: pgTAP (`supabase/tests/*.test.sql`) and Deno (`*test.ts`). */
@@ -656,8 +707,8 @@ function withRelative(t: { pgtap: string[]; deno: string[] }): MemberView["tests
   return { ...t, denoInFunctions: t.deno.map((p) => p.slice("supabase/functions/".length)) };
 }
 
-function view(member: TeamMember, paths: readonly string[], owners: ReadonlyMap<string, SpecialistName>): MemberView {
-  const owned = paths.filter((p) => owners.get(p) === member.name);
+function view(member: TeamMember, paths: readonly string[], index: Ownership): MemberView {
+  const owned = paths.filter((p) => index.owners.get(p) === member.name);
   return {
     name: member.name,
     role: member.role,
@@ -667,7 +718,7 @@ function view(member: TeamMember, paths: readonly string[], owners: ReadonlyMap<
     layerTitle: member.layer === 0 ? "all layers" : LAYERS.find((l) => l.id === member.layer)!.title,
     presentBecause: member.presentBecause,
     file: agentFilePath(member.name),
-    globs: ownedGlobs(member, paths).map((g) => ({ glob: g.glob, count: g.files.length })),
+    globs: ownedGlobs(member, index).map((g) => ({ glob: g.glob, count: g.files.length })),
     invariants: member.invariants,
     antiPatterns: member.antiPatterns,
     tests: withRelative(testFiles(owned)),
@@ -677,12 +728,12 @@ function view(member: TeamMember, paths: readonly string[], owners: ReadonlyMap<
 /** The team as the templates see it, for a project whose files are `paths` (team files included). */
 export function teamContext(options: Options, paths: readonly string[]): TeamContext {
   const present = teamFor(options);
-  const owners = new Map(paths.map((p) => [p, ownerOf(p)]));
-  const plan = buildPlan(options, paths.map((path) => ({ path, action: "create" as const })), undefined, owners);
+  const index = ownership(paths);
+  const plan = buildPlan(options, paths.map((path) => ({ path, action: "create" as const })), undefined, index.owners);
   return {
     agentFiles: options.agents === "claude",
-    orchestrator: view(present[0]!, paths, owners),
-    specialists: present.slice(1).map((m) => view(m, paths, owners)),
+    orchestrator: view(present[0]!, paths, index),
+    specialists: present.slice(1).map((m) => view(m, paths, index)),
     absent: TEAM.filter((m) => !present.includes(m)).map((m) => ({
       name: m.name,
       role: m.role,

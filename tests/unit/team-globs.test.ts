@@ -1,8 +1,9 @@
 /**
  * The ownership globs are compiled when the package is built (precompile.ts
  * puts them in the template bundle) and matched with a literal-prefix test
- * before the regex (team.ts). Both must say exactly what picomatch says at
- * run time, or a file would change owner between the tests and the CLI.
+ * before the regex (team.ts), and a whole tree is matched through a sorted
+ * index (ownership). All must say exactly what picomatch says at run time, or
+ * a file would change owner between the tests and the CLI.
  */
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { buildContext } from "../../src/plan.js";
 import { loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
 import { renderTemplates } from "../../src/renderer.js";
-import { compileGlob, matchesCompiled, teamGlobs } from "../../src/team.js";
+import { compileGlob, matchesCompiled, ownerOf, ownership, teamGlobs } from "../../src/team.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const bundle = loadTemplateBundle(TEMPLATES_DIR);
@@ -75,6 +76,24 @@ describe("ownership globs", () => {
       }
     }
     expect(disagreements).toEqual([]);
+  });
+
+  it("the whole-tree index gives each path ownerOf's owner and each glob exactly the paths picomatch matches", () => {
+    // The paths a project can hold (not "" nor "./…"): the fallback `**` gives each of them an owner.
+    const paths = samplePaths().filter((p) => picomatch.makeRe("**", { dot: true }).test(p));
+    expect(paths.length).toBeGreaterThan(150);
+    const index = ownership(paths);
+    const wrongOwner = paths.filter((p) => index.owners.get(p) !== ownerOf(p));
+    expect(wrongOwner).toEqual([]);
+    const wrongFiles: string[] = [];
+    for (const glob of teamGlobs()) {
+      const reference = picomatch.makeRe(glob, { dot: true });
+      const expected = [...new Set(paths.filter((p) => reference.test(p)))].sort();
+      if (JSON.stringify(index.filesOf(glob)) !== JSON.stringify(expected)) wrongFiles.push(glob);
+    }
+    expect(wrongFiles).toEqual([]);
+    // The sample holds hand-added files that only the fallback rules own.
+    expect(new Set(index.owners.values()).size).toBeGreaterThan(3);
   });
 
   it("a glob without wildcards is compared as text; one with them keeps its regex", () => {
