@@ -9,15 +9,11 @@ import {
   CHOICES,
   checkRules,
   checkSettings,
-  choiceOf,
-  detectPackageManager,
-  type AgentTool,
   type ListChoiceKey,
   type Options,
-  type PackageManager,
   SETTINGS,
-  type SettingKey,
   UsageError,
+  withDefaults,
 } from "./options.js";
 import { assembleOpenApi } from "./openapi-assemble.js";
 import { buildContext, generationTime, LAYERS, type RenderContext } from "./plan.js";
@@ -26,6 +22,8 @@ import { assertWritable, resolveTarget, type Target } from "./target.js";
 import { PLAN_MD } from "./team.js";
 import { VERSION } from "./version.js";
 import { writeProject } from "./write.js";
+
+export { withDefaults };
 
 export const DEFAULT_DIR = "my-video-backend";
 
@@ -77,29 +75,6 @@ export function missingFlags(args: Args): string[] {
   const missing = args.dir === undefined ? ["<dir>"] : [];
   for (const c of CHOICES) if (args.lists[c.key] === undefined) missing.push(`--${c.flag}`);
   return missing;
-}
-
-/** Fills what flags did not give from the registry's defaults. */
-export function withDefaults(
-  lists: Partial<Pick<Options, ListChoiceKey>>,
-  settings: Args["settings"],
-  pm: PackageManager = detectPackageManager(),
-): Options {
-  const pick = <K extends ListChoiceKey>(key: K) => lists[key] ?? choiceOf(key).default;
-  const setting = (key: SettingKey) => settings[key] ?? SETTINGS.find((s) => s.key === key)!.default;
-  const bundleId = String(setting("bundleId"));
-  return {
-    auth: pick("auth"),
-    iap: pick("iap"),
-    providers: pick("providers"),
-    monitoring: pick("monitoring"),
-    trialCredits: Number(setting("trialCredits")),
-    bundleId,
-    androidPackage: String(settings.androidPackage ?? bundleId),
-    pgMajor: Number(setting("pgMajor")) as 15 | 17,
-    pm: (settings.pm as PackageManager | undefined) ?? pm,
-    agents: setting("agents") as AgentTool,
-  };
 }
 
 export function nextSteps(ctx: RenderContext, target: Target, installed: boolean): string[] {

@@ -104,7 +104,7 @@ export interface Setting {
   key: SettingKey;
   flag: string;
   description: string;
-  /** A literal default, or null when it is derived (see `withDefaults` in create.ts). */
+  /** A literal default, or null when it is derived (see `withDefaults`). */
   default: string | number | null;
   defaultText: string;
   parse(raw: string): string | number;
@@ -389,6 +389,29 @@ export function detectPackageManager(userAgent = process.env.npm_config_user_age
  * the flags and `@latest` so a cached older version is not reused; pnpm, yarn
  * and bun pass the flags through (the forms create-vite documents).
  */
+/** Fills what flags did not give from the registry's defaults. */
+export function withDefaults(
+  lists: Partial<Pick<Options, ListChoiceKey>>,
+  settings: Partial<Record<SettingKey, string | number>>,
+  pm: PackageManager = detectPackageManager(),
+): Options {
+  const pick = <K extends ListChoiceKey>(key: K) => lists[key] ?? choiceOf(key).default;
+  const setting = (key: SettingKey) => settings[key] ?? SETTINGS.find((s) => s.key === key)!.default;
+  const bundleId = String(setting("bundleId"));
+  return {
+    auth: pick("auth"),
+    iap: pick("iap"),
+    providers: pick("providers"),
+    monitoring: pick("monitoring"),
+    trialCredits: Number(setting("trialCredits")),
+    bundleId,
+    androidPackage: String(settings.androidPackage ?? bundleId),
+    pgMajor: Number(setting("pgMajor")) as 15 | 17,
+    pm: (settings.pm as PackageManager | undefined) ?? pm,
+    agents: setting("agents") as AgentTool,
+  };
+}
+
 export function createCommand(pm: PackageManager, dir: string): string {
   return pm === "npm" ? `npm create video-backend@latest ${dir} --` : `${pm} create video-backend ${dir}`;
 }

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { compareVersions, type ChangelogRelease, readChangelog, releasesBetween } from "../changelog.js";
-import { withDefaults } from "../create.js";
+import { withDefaults } from "../options.js";
 import {
   CHOICES,
   checkRules,
