@@ -25,6 +25,7 @@ export default defineConfig({
         plugins: [templates],
         test: {
           name: "unit",
+          setupFiles: ["tests/setup-globs.ts"],
           include: ["tests/unit/**/*.test.ts", "tests/e2e/**/*.test.ts"],
           testTimeout: 60_000,
         },
@@ -33,6 +34,7 @@ export default defineConfig({
         plugins: [templates],
         test: {
           name: "matrix",
+          setupFiles: ["tests/setup-globs.ts"],
           include: ["tests/matrix/**/*.test.ts", "tests/ledger/**/*.test.ts", "tests/slow/**/*.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,

@@ -1,6 +1,7 @@
 /**
- * templates/, precompiled when the package is built (tsup.config.ts writes it
- * with precompile.ts; in tests vitest.config.ts loads templates/ in process).
+ * templates/, precompiled when the package is built (the published CLI loads
+ * dist/templates.js, written by bundle-build.ts, through bundle-load.ts; in
+ * tests vitest.config.ts serves the same bundle made in process).
  */
 declare module "virtual:cvb-templates" {
   const bundle: import("./renderer.js").TemplateBundle;
@@ -11,4 +12,14 @@ declare module "virtual:cvb-templates" {
 declare module "virtual:cvb-openapi" {
   const parts: import("./openapi-assemble.js").OpenApiParts;
   export default parts;
+}
+
+/**
+ * Handlebars' runtime, imported with its file extension so that Node's own ESM
+ * resolution finds it too (the build runs renderer.ts in Node to make the code
+ * cache). Its types are those of the full package, as for `handlebars/runtime`.
+ */
+declare module "handlebars/runtime.js" {
+  import Handlebars from "handlebars";
+  export default Handlebars;
 }

@@ -1,11 +1,12 @@
 /**
  * templates/ → a template bundle (see renderer.ts).
  *
- * At build time the tsup plugin (tsup.config.ts) writes `bundleModule(dir)` into
- * the published CLI as the module `virtual:cvb-templates`, so generating a
- * project compiles nothing and reads no template from disk. Tests and tools
- * that render a templates folder directly (render.ts) go through the very same
- * precompiled source, evaluated in process.
+ * At build time bundle-build.ts writes `bundleExpression(dir)` into the
+ * published CLI as dist/templates.js (with V8's code cache for it), so
+ * generating a project compiles no template and reads no template file.
+ * Tests get the same source as the module `virtual:cvb-templates`
+ * (`bundleModule`, served by vitest.config.ts), and tools that render a
+ * templates folder directly (render.ts) evaluate it in process.
  *
  * Whatever is in templates/ is picked up: every layer folder, every file, the
  * layer manifests and `_partials/*.hbs`.
@@ -14,7 +15,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import type { TemplateBundle } from "./renderer.js";
-import { compileGlob, teamGlobs } from "./team.js";
+import { compileGlob } from "./glob-compile.js";
+import { teamGlobs } from "./team.js";
 import { tidy } from "./tidy.js";
 
 /** The options every `.hbs` file is compiled with (docs/templates.md). */
@@ -94,7 +96,7 @@ export function bundleExpression(templatesDir: string): string {
 
 /** The ES module the build embeds: `export default <bundle>`. */
 export function bundleModule(templatesDir: string): string {
-  return `// Generated from templates/ by src/precompile.ts at build time. Do not edit.\nexport default ${
+  return `// Generated from templates/ by src/precompile.ts. Do not edit.\nexport default ${
     bundleExpression(templatesDir)
   };\n`;
 }

@@ -12,7 +12,6 @@
  * never has to know another's. `FALLBACK` is consulted only for a path no
  * member's globs match (a file a user added by hand): first match wins.
  */
-import picomatch from "picomatch";
 import { featuresOf, type Has, LAYERS, pmCommands } from "./plan.js";
 import type { Options } from "./options.js";
 
@@ -366,28 +365,15 @@ export function teamFor(options: Options): TeamMember[] {
   return TEAM.filter((m) => m.present(has));
 }
 
-/** How every ownership glob is matched (picomatch options). */
-export const GLOB_OPTIONS = { dot: true } as const;
-
 /**
  * A glob ready to match: its regex, and the literal directory (picomatch's
  * scan base) every matching path starts with, a cheap test that skips the
  * regex for most path/glob pairs. A glob without wildcards has no regex: it
- * matches exactly `base`.
+ * matches exactly `base`. Made by glob-compile.ts.
  */
 export interface CompiledGlob {
   base: string;
   re?: RegExp;
-}
-
-export function compileGlob(glob: string): CompiledGlob {
-  const re = picomatch.makeRe(glob, GLOB_OPTIONS);
-  // picomatch compiles a plain path to "exactly this text": compare strings instead.
-  if (re.flags === "" && re.source === `^(?:${glob.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")})$`) return { base: glob };
-  const scan = picomatch.scan(glob);
-  // A negated glob matches paths outside its base, and an escaped character is not written as it matches.
-  const base = scan.negated || scan.negatedExtglob || scan.base.includes("\\") ? "" : scan.base;
-  return { base, re };
 }
 
 /** Every glob of TEAM and FALLBACK (what the build precompiles: precompile.ts). */
@@ -395,20 +381,24 @@ export function teamGlobs(): string[] {
   return [...new Set([...TEAM.flatMap((m) => m.owns), ...FALLBACK.map((f) => f.glob)])];
 }
 
-// Compiled once per glob: the team files of every render match each path against every glob.
-// The published CLI seeds this with the globs compiled at build time (useCompiledGlobs).
+// Every glob, compiled ahead of time. This module carries no glob compiler, so
+// generating a project loads none (picomatch took ~2 ms to load): the template
+// bundle brings the globs compiled at build time (bundle-load.ts and
+// renderer.ts hand them over), and tests and build tools compile them with
+// glob-compile.ts.
 const matchers = new Map<string, CompiledGlob>();
 
-/** Adds globs compiled ahead of time (the template bundle's `globs`), so matching compiles nothing. */
+/** Adds compiled globs (the template bundle's `globs`, or compileTeamGlobs() of glob-compile.ts). */
 export function useCompiledGlobs(compiled: Readonly<Record<string, CompiledGlob>>): void {
   for (const [glob, c] of Object.entries(compiled)) if (!matchers.has(glob)) matchers.set(glob, c);
 }
 
 function compiled(glob: string): CompiledGlob {
-  let m = matchers.get(glob);
+  const m = matchers.get(glob);
   if (!m) {
-    m = compileGlob(glob);
-    matchers.set(glob, m);
+    throw new Error(
+      `The ownership glob "${glob}" was not compiled ahead of time: load the template bundle first (it carries every glob of TEAM and FALLBACK), or call useCompiledGlobs(compileTeamGlobs()) from glob-compile.ts.`,
+    );
   }
   return m;
 }

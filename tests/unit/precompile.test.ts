@@ -1,14 +1,19 @@
 /**
  * templates/ → bundle: whatever a templates folder holds is picked up (layers,
- * files, manifests, partials, executable bits), and the ES module the build
- * embeds renders exactly what the in-process loader renders.
+ * files, manifests, partials, executable bits), and both forms the bundle
+ * ships in (the ES module vitest serves, the ASCII script the build writes
+ * into dist/) render exactly what the in-process loader renders.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import vm from "node:vm";
 import { afterAll, describe, expect, it } from "vitest";
+import { bundleScript } from "../../src/bundle-build.js";
+import type { BuiltBundle } from "../../src/bundle-load.js";
 import { withDefaults } from "../../src/create.js";
+import { buildOpenApiParts } from "../../src/openapi-parts.js";
 import { openApiText } from "../../src/openapi.js";
 import { buildContext } from "../../src/plan.js";
 import { bundleModule, loadTemplateBundle } from "../../src/precompile.js";
@@ -86,5 +91,23 @@ describe("precompiled templates", () => {
     const rendered = renderTemplates(all, NOW, real, openApiText);
     expect(rendered.length).toBeGreaterThan(100);
     expect(rendered).toEqual(renderTemplates(all, NOW, loadTemplateBundle(TEMPLATES_DIR), openApiText));
+  });
+
+  it("the script the build writes is ASCII only and renders what the in-process loader renders", () => {
+    put("0-project/unicode.md.hbs", "{{projectName}} — café ✓ 😀\n");
+    put("0-project/plain-unicode.txt", "naïve — ok\n");
+    try {
+      const script = bundleScript(dir);
+      expect(/[^\x00-\x7f]/.test(script)).toBe(false);
+      const built = new vm.Script(script).runInThisContext() as BuiltBundle;
+      const files = renderTemplates(ctx(), NOW, built.templates, openApiText);
+      expect(files).toEqual(renderTemplates(ctx(), NOW, loadTemplateBundle(dir), openApiText));
+      expect(files.find((f) => f.path === "unicode.md")!.content).toBe("demo — café ✓ 😀\n");
+      expect(files.find((f) => f.path === "plain-unicode.txt")!.content).toBe("naïve — ok\n");
+      expect(built.openApi).toEqual(buildOpenApiParts());
+    } finally {
+      fs.rmSync(path.join(dir, "0-project/unicode.md.hbs"));
+      fs.rmSync(path.join(dir, "0-project/plain-unicode.txt"));
+    }
   });
 });

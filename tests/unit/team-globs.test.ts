@@ -12,7 +12,8 @@ import { buildContext } from "../../src/plan.js";
 import { loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
 import { renderTemplates } from "../../src/renderer.js";
-import { compileGlob, matchesCompiled, ownerOf, ownership, teamGlobs } from "../../src/team.js";
+import { compileGlob } from "../../src/glob-compile.js";
+import { matchesCompiled, ownerOf, ownership, teamGlobs } from "../../src/team.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const bundle = loadTemplateBundle(TEMPLATES_DIR);
