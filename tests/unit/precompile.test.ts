@@ -8,10 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import vm from "node:vm";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleScript } from "../../src/bundle-build.js";
-import type { BuiltBundle } from "../../src/bundle-load.js";
+import { writeBuiltBundle } from "../../src/bundle-build.js";
+import { BUNDLE_SCRIPT, loadBuiltBundle } from "../../src/bundle-load.js";
 import { withDefaults } from "../../src/create.js";
 import { buildOpenApiParts } from "../../src/openapi-parts.js";
 import { openApiText } from "../../src/openapi.js";
@@ -97,9 +96,11 @@ describe("precompiled templates", () => {
     put("0-project/unicode.md.hbs", "{{projectName}} — café ✓ 😀\n");
     put("0-project/plain-unicode.txt", "naïve — ok\n");
     try {
-      const script = bundleScript(dir);
+      const out = fs.mkdtempSync(path.join(scratch, "dist-"));
+      writeBuiltBundle(out, dir);
+      const script = fs.readFileSync(path.join(out, BUNDLE_SCRIPT), "utf8");
       expect(/[^\x00-\x7f]/.test(script)).toBe(false);
-      const built = new vm.Script(script).runInThisContext() as BuiltBundle;
+      const built = loadBuiltBundle(pathToFileURL(out + path.sep)).bundle;
       const files = renderTemplates(ctx(), NOW, built.templates, openApiText);
       expect(files).toEqual(renderTemplates(ctx(), NOW, loadTemplateBundle(dir), openApiText));
       expect(files.find((f) => f.path === "unicode.md")!.content).toBe("demo — café ✓ 😀\n");
