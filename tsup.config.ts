@@ -36,8 +36,10 @@ export default defineConfig({
     options.alias = { ...options.alias, yaml: "./src/verify/yaml-stub.ts" };
   },
   banner: {
-    // Bundled CommonJS dependencies (handlebars, fs-extra) need require().
-    js: "import { createRequire as __cvbCreateRequire } from 'node:module'; const require = __cvbCreateRequire(import.meta.url);",
+    // Bundled CommonJS dependencies (fs-extra, validate-npm-package-name…) require() Node's built-in
+    // modules. Every chunk gets a `require`, made on its first call: createRequire costs ~0.15 ms per
+    // module (0.6 ms for the first), and most chunks never call it.
+    js: "import { createRequire as __cvbCreateRequire } from 'node:module'; let __cvbRequire; const require = (id) => (__cvbRequire ??= __cvbCreateRequire(import.meta.url))(id);",
   },
   esbuildPlugins: [
     {
