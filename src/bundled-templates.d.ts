@@ -1,7 +1,7 @@
 /**
- * templates/, precompiled when the package is built (the published CLI loads
- * dist/templates.js, written by bundle-build.ts, through bundle-load.ts; in
- * tests vitest.config.ts serves the same bundle made in process).
+ * templates/, precompiled when the package is built (inlined into the
+ * generation engine dist/engine.js by engine-build.ts; in tests
+ * vitest.config.ts serves the same module made in process).
  */
 declare module "virtual:cvb-templates" {
   const bundle: import("./renderer.js").TemplateBundle;

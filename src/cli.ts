@@ -4,7 +4,9 @@
  * and the verification engine load when they are needed.
  */
 import { type Args, parseArgv } from "./args.js";
+import { engine } from "./engine-load.js";
 import { helpText } from "./help.js";
+import { plainUi } from "./plain-ui.js";
 import { VERSION } from "./version.js";
 
 
@@ -70,15 +72,18 @@ async function verifyCommand(args: Args): Promise<number> {
 
 async function createCommand(args: Args): Promise<number> {
   const interactive = !args.yes && !args.json && !!process.stdin.isTTY && !!process.stdout.isTTY;
-  const [{ create, formatPlan }, ui] = await Promise.all([
-    import("./create.js"),
-    interactive ? import("./prompts.js").then((m) => m.clackUi()) : import("./plain-ui.js").then((m) => m.plainUi(args.json)),
-  ]);
+  // The prompts (clack) load only for a terminal; the plain output is small enough to come with the CLI.
+  const ui = interactive ? await import("./prompts.js").then((m) => m.clackUi()) : plainUi(args.json);
+  // create.ts and everything it runs, from dist/engine.js with its compile cache (engine-load.ts).
+  const loaded = engine();
+  const { create, formatPlan } = loaded.engine;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
   try {
-    const result = await create(args, ui, interactive, abort.signal);
+    const result = await create(args, ui, interactive, abort.signal, () => import("./steps.js"));
+    // A project was made: this run compiled what creating one takes, worth keeping for the next.
+    if (!result.dryRun) loaded.saveCache();
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return 0;

@@ -117,7 +117,21 @@ export function formatSummary(result: CreateResult, target: Target): string {
   return lines.join("\n");
 }
 
-export async function create(args: Args, ui: Ui, interactive: boolean, signal: AbortSignal): Promise<CreateResult> {
+/** git and the install (steps.ts, with execa): loaded only when a run asks for either. */
+export type LoadSteps = () => Promise<typeof import("./steps.js")>;
+
+/**
+ * `loadSteps`: the published CLI passes its own, an import from its ES
+ * modules, because the engine (engine-load.ts) is a script compiled from a
+ * code cache, where Node 20 offers no import().
+ */
+export async function create(
+  args: Args,
+  ui: Ui,
+  interactive: boolean,
+  signal: AbortSignal,
+  loadSteps: LoadSteps = () => import("./steps.js"),
+): Promise<CreateResult> {
   const missing = missingFlags(args);
   if (!interactive && !args.yes && missing.length > 0) {
     throw new UsageError(
@@ -164,7 +178,7 @@ export async function create(args: Args, ui: Ui, interactive: boolean, signal: A
       return result;
     }
     if (interactive && !(await ui.confirm(formatSummary(result, target)))) continue;
-    return writeAndFinish(args, ui, signal, { ctx, target, files, result });
+    return writeAndFinish(args, ui, signal, loadSteps, { ctx, target, files, result });
   }
 }
 
@@ -185,13 +199,14 @@ async function writeAndFinish(
   args: Args,
   ui: Ui,
   signal: AbortSignal,
+  loadSteps: LoadSteps,
   { ctx, target, files, result }: { ctx: RenderContext; target: Target; files: RenderedFile[]; result: CreateResult },
 ): Promise<CreateResult> {
   await ui.step(`Writing ${files.length} files to ${target.display}`, () =>
     writeProject(target, files, { force: args.force, signal }));
   // What is left to do, for the message if Ctrl+C stops a step below.
   const cd = target.display === "." ? [] : [`cd ${target.display}`];
-  const steps = args.git || args.install ? await import("./steps.js") : undefined;
+  const steps = args.git || args.install ? await loadSteps() : undefined;
   const stopped = (during: string, left: string[]) =>
     new InterruptedError(
       `Stopped during ${during}: the project is complete in ${target.display}. To finish, run:\n  ${[...cd, ...left].join(" && ")}`,

@@ -1,8 +1,9 @@
 /**
  * Build time: every endpoint contract, in every variant a project can get,
  * turned into its finished OpenAPI operation with openapi.ts (zod), so that
- * the CLI only assembles them (openapi-assemble.ts). tsup embeds the result as
- * `virtual:cvb-openapi`; vitest serves the same module to tests.
+ * the CLI only assembles them (openapi-assemble.ts). The build embeds the
+ * result as `virtual:cvb-openapi` (generated-modules.ts); vitest serves the
+ * same module to tests.
  */
 import { openApiDocumentOf } from "./openapi.js";
 import { type OpenApiParts, openApiVariant, PROJECT_NAME_TOKEN } from "./openapi-assemble.js";

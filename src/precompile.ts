@@ -1,12 +1,13 @@
 /**
  * templates/ → a template bundle (see renderer.ts).
  *
- * At build time bundle-build.ts writes `bundleExpression(dir)` into the
- * published CLI as dist/templates.js (with V8's code cache for it), so
- * generating a project compiles no template and reads no template file.
- * Tests get the same source as the module `virtual:cvb-templates`
- * (`bundleModule`, served by vitest.config.ts), and tools that render a
- * templates folder directly (render.ts) evaluate it in process.
+ * At build time the bundle is inlined as the module `virtual:cvb-templates`
+ * (`bundleModule`) into the generation engine, dist/engine.js
+ * (engine-build.ts), so generating a project compiles no template (and,
+ * with the engine's compile cache, not even the precompiled code) and reads
+ * no template file. Tests get the same module
+ * from vitest.config.ts, and tools that render a templates folder directly
+ * (render.ts) evaluate it in process.
  *
  * Whatever is in templates/ is picked up: every layer folder, every file, the
  * layer manifests and `_partials/*.hbs`.
@@ -72,7 +73,7 @@ export function bundleExpression(templatesDir: string): string {
     const dir = path.join(templatesDir, layer);
     if (!fs.statSync(dir).isDirectory()) continue;
     const manifestPath = path.join(dir, "manifest.json");
-    const when = fs.existsSync(manifestPath) ? (JSON.parse(fs.readFileSync(manifestPath, "utf8")).when ?? {}) : {};
+    const when: Record<string, string[]> = fs.existsSync(manifestPath) ? (JSON.parse(fs.readFileSync(manifestPath, "utf8")).when ?? {}) : {};
     const files: string[] = [];
     for (const rel of listFiles(dir)) {
       if (rel === "manifest.json") continue;
@@ -82,9 +83,12 @@ export function bundleExpression(templatesDir: string): string {
       const body = rel.endsWith(".hbs")
         ? `spec: ${precompile(full)}`
         : `text: ${JSON.stringify(tidy(fs.readFileSync(full, "utf8")))}`;
-      files.push(`{ path: ${JSON.stringify(rel)}, ${body}${mode} }`);
+      // The manifest's rules resolved for this file now: every feature of every rule whose prefix it starts with.
+      const needs = [...new Set(Object.entries(when).filter(([prefix]) => rel.startsWith(prefix)).flatMap(([, keys]) => keys))];
+      const needsEntry = needs.length > 0 ? `, needs: ${JSON.stringify(needs)}` : "";
+      files.push(`{ path: ${JSON.stringify(rel)}, ${body}${needsEntry}${mode} }`);
     }
-    layers.push(`${JSON.stringify(layer)}: { when: ${JSON.stringify(when)}, files: [\n${files.join(",\n")}\n] }`);
+    layers.push(`${JSON.stringify(layer)}: { files: [\n${files.join(",\n")}\n] }`);
   }
   // The team's ownership globs as regex literals: generation loads and runs no glob compiler (team.ts).
   const globs = teamGlobs().map((glob) => {

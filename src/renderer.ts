@@ -43,11 +43,11 @@ export interface BundledFile {
   text?: string;
   /** Set when the template file is executable. */
   mode?: number;
+  /** The features it is written for: its layer's manifest.json rules whose prefix it starts with, resolved by the build. */
+  needs?: HasKey[];
 }
 
 export interface BundledLayer {
-  /** The layer's manifest.json `when` rules. */
-  when: Record<string, HasKey[]>;
   files: BundledFile[];
 }
 
@@ -127,10 +127,9 @@ export function renderTemplates(
   LAYER_DIRS.forEach((dirName, layer) => {
     const source = bundle.layers[dirName];
     if (!source) return;
-    const rules = Object.entries(source.when);
     for (const file of source.files) {
       const rel = file.path;
-      if (!rules.every(([prefix, when]) => !rel.startsWith(prefix) || enabled(when, ctx.has))) continue;
+      if (file.needs && !enabled(file.needs, ctx.has)) continue;
       if (!functionChosen(rel, ctx)) continue;
       // Plain files were tidied when the bundle was made; only rendered ones need it now.
       const content = file.spec ? tidy(hb.template(file.spec as never)(ctx)) : file.text ?? "";

@@ -383,8 +383,8 @@ export function teamGlobs(): string[] {
 
 // Every glob, compiled ahead of time. This module carries no glob compiler, so
 // generating a project loads none (picomatch took ~2 ms to load): the template
-// bundle brings the globs compiled at build time (bundle-load.ts and
-// renderer.ts hand them over), and tests and build tools compile them with
+// bundle brings the globs compiled at build time (engine.ts and renderer.ts
+// hand them over), and tests and build tools compile them with
 // glob-compile.ts.
 const matchers = new Map<string, CompiledGlob>();
 

@@ -1,9 +1,9 @@
 /**
  * The published CLI generates from its bundle alone: no templates/ folder, no
  * node_modules, and no Handlebars compiler in dist/ (templates are precompiled
- * at build time). The template bundle's V8 code cache is taken by the Node
- * that built it, and a cache that does not fit is left unused without
- * changing a byte of what is generated.
+ * at build time). The generation engine's compile cache is saved by a first
+ * run and taken by the next, and a cache that does not fit is left unused and
+ * replaced without changing a byte of what is generated.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_CACHE, BUNDLE_SCRIPT, buildKeyOf, cacheHeader } from "../../src/bundle-load.js";
+import { buildKeyOf, cacheFile, ENGINE_SCRIPT } from "../../src/engine-load.js";
 import { FAST, ROOT, runCli, tempCwd, treeHash } from "./helpers.js";
 
 const ALL_ON = [
@@ -54,20 +54,18 @@ describe("the built CLI", () => {
   });
 });
 
-describe("the template bundle's code cache", () => {
+describe("the generation engine's compile cache", () => {
   const dist = path.join(ROOT, "dist");
-  const script = fs.readFileSync(path.join(dist, BUNDLE_SCRIPT), "latin1");
-  const cache = fs.readFileSync(path.join(dist, BUNDLE_CACHE));
-  const key = buildKeyOf(script)!;
-  const header = cacheHeader(key, process.versions.v8);
+  const script = fs.readFileSync(path.join(dist, ENGINE_SCRIPT), "latin1");
+  const env = { SOURCE_DATE_EPOCH: "1767225600", npm_config_user_agent: "" };
 
-  /** How a fresh Node process loads the bundle in `dir` (bundle-load.ts, bundled for it). */
-  async function cacheUse(dir: string): Promise<string> {
+  /** How a fresh Node process loads the engine with its cache in `cacheDirectory` (engine-load.ts, bundled for it). */
+  async function cacheUse(cacheDirectory: string): Promise<string> {
     const loader = path.join(tempCwd("cvb-loader-"), "loader.mjs");
-    buildSync({ entryPoints: [path.join(ROOT, "src/bundle-load.ts")], bundle: true, platform: "node", format: "esm", outfile: loader, logLevel: "error" });
-    const code = `import { loadBuiltBundle } from ${JSON.stringify(pathToFileURL(loader).href)};
-const { bundle, cache } = loadBuiltBundle(new URL(${JSON.stringify(pathToFileURL(dir + path.sep).href)}));
-console.log(cache, Object.keys(bundle.templates.layers).length, Object.keys(bundle.openApi.operations).length);`;
+    buildSync({ entryPoints: [path.join(ROOT, "src/engine-load.ts")], bundle: true, platform: "node", format: "esm", outfile: loader, logLevel: "error" });
+    const code = `import { loadEngine } from ${JSON.stringify(pathToFileURL(loader).href)};
+const { engine, cache } = loadEngine(new URL(${JSON.stringify(pathToFileURL(dist + path.sep).href)}), { CVB_COMPILE_CACHE: ${JSON.stringify(cacheDirectory)} });
+console.log(cache, Object.keys(engine.templates.layers).length, Object.keys(engine.openApi.operations).length);`;
     const r = await execa("node", ["--input-type=module", "-e", code], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     const [use, layers, operations] = r.stdout.trim().split(" ");
@@ -76,55 +74,58 @@ console.log(cache, Object.keys(bundle.templates.layers).length, Object.keys(bund
     return use!;
   }
 
-  /** A copy of bin/ and dist/ whose cache file is `damage(cache)` (undefined: no cache file). */
-  function copyWithCache(damage: (cache: Buffer) => Buffer | undefined): string {
-    const copy = tempCwd("cvb-cache-");
-    fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
-    fs.cpSync(dist, path.join(copy, "dist"), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-    const damaged = damage(Buffer.from(cache));
-    if (damaged) fs.writeFileSync(path.join(copy, "dist", BUNDLE_CACHE), damaged);
-    else fs.rmSync(path.join(copy, "dist", BUNDLE_CACHE));
-    return copy;
+  /** Generates the all-features project with the cache in `cacheDirectory`; returns the tree. */
+  async function generate(extraEnv: Record<string, string>): Promise<Record<string, string>> {
+    const cwd = tempCwd();
+    const r = await runCli(["app", "--yes", ...FAST, ...ALL_ON], { cwd, env: { ...env, ...extraEnv } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return treeHash(path.join(cwd, "app"));
   }
 
-  it("is made for exactly this script (its build key) and this V8", () => {
+  it("the engine is ASCII only and ends with its build key", () => {
     expect(/[^\x00-\x7f]/.test(script)).toBe(false);
-    expect(key).toMatch(/^[0-9a-f]{32}$/);
-    expect(cache.subarray(0, header.length).toString("latin1")).toBe(header);
-    expect(cache.length).toBeGreaterThan(header.length + 100_000);
+    expect(buildKeyOf(script)).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it("is taken by the Node that built it", async () => {
-    expect(await cacheUse(dist)).toBe("used");
+  it("a first run saves a cache named for this build and this V8, and the next run takes it", async () => {
+    const cacheDirectory = tempCwd("cvb-cache-");
+    expect(await cacheUse(cacheDirectory)).toBe("none");
+    await generate({ CVB_COMPILE_CACHE: cacheDirectory });
+    expect(fs.readdirSync(cacheDirectory)).toEqual([path.basename(cacheFile(cacheDirectory, script)!)]);
+    expect(fs.statSync(cacheFile(cacheDirectory, script)!).size).toBeGreaterThan(100_000);
+    expect(await cacheUse(cacheDirectory)).toBe("used");
   });
 
-  it("of another build, of another V8, damaged or missing, is not used, and the project is the same", async () => {
-    const otherKey = (c: Buffer) => {
-      const other = Buffer.from(c);
-      other.write(key.replace(/^./, key[0] === "0" ? "1" : "0"), header.indexOf(key), "latin1");
-      return other;
-    };
-    const otherV8 = (c: Buffer) => Buffer.concat([Buffer.from(cacheHeader(key, "0.0.0-other")), c.subarray(header.length)]);
-    const truncated = (c: Buffer) => c.subarray(0, header.length + Math.floor((c.length - header.length) / 2));
-    const cases: Array<[string, (c: Buffer) => Buffer | undefined, string]> = [
-      ["another build", otherKey, "skipped"],
-      ["another V8", otherV8, "skipped"],
-      ["truncated", truncated, "rejected"],
-      ["missing", () => undefined, "skipped"],
-    ];
-    const env = { SOURCE_DATE_EPOCH: "1767225600", npm_config_user_agent: "" };
-    const usual = tempCwd();
-    const reference = await runCli(["app", "--yes", ...FAST, ...ALL_ON], { cwd: usual, env });
-    expect(reference.exitCode, reference.stderr).toBe(0);
-    const expected = treeHash(path.join(usual, "app"));
-    for (const [name, damage, use] of cases) {
-      const copy = copyWithCache(damage);
-      expect(await cacheUse(path.join(copy, "dist")), name).toBe(use);
-      const cwd = tempCwd();
-      const r = await execa("node", [path.join(copy, "bin/create-video-backend.js"), "app", "--yes", ...FAST, ...ALL_ON], { cwd, env, reject: false });
-      expect(r.exitCode, `${name}: ${r.stderr}`).toBe(0);
-      expect(treeHash(path.join(cwd, "app")), name).toEqual(expected);
-    }
+  it("a cache of another build is not read and is replaced; a damaged one is refused and replaced; the project is the same", async () => {
+    const reference = await generate({ NODE_DISABLE_COMPILE_CACHE: "1" });
+    expect(Object.keys(reference).length).toBeGreaterThan(140);
+    const good = tempCwd("cvb-cache-");
+    await generate({ CVB_COMPILE_CACHE: good });
+    const goodCache = fs.readFileSync(cacheFile(good, script)!);
+
+    const other = tempCwd("cvb-cache-");
+    const otherName = path.join(other, path.basename(cacheFile(other, script)!).replace(buildKeyOf(script)!, "0".repeat(32)));
+    fs.writeFileSync(otherName, goodCache);
+    expect(await cacheUse(other)).toBe("none");
+    expect(await generate({ CVB_COMPILE_CACHE: other })).toEqual(reference);
+    expect(fs.readdirSync(other)).toEqual([path.basename(cacheFile(other, script)!)]);
+
+    const damaged = tempCwd("cvb-cache-");
+    fs.writeFileSync(cacheFile(damaged, script)!, goodCache.subarray(0, goodCache.length >> 1));
+    expect(await cacheUse(damaged)).toBe("rejected");
+    expect(await generate({ CVB_COMPILE_CACHE: damaged })).toEqual(reference);
+    expect(fs.statSync(cacheFile(damaged, script)!).size).toBeGreaterThan(goodCache.length >> 1);
+    expect(await cacheUse(damaged)).toBe("used");
+
+    expect(await generate({ CVB_COMPILE_CACHE: good })).toEqual(reference);
+  });
+
+  it("NODE_DISABLE_COMPILE_CACHE turns it off, and a cache directory that cannot be written costs nothing but speed", async () => {
+    const off = tempCwd("cvb-cache-");
+    await generate({ CVB_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: "1" });
+    expect(fs.readdirSync(off)).toEqual([]);
+    const notADirectory = path.join(tempCwd("cvb-cache-"), "file");
+    fs.writeFileSync(notADirectory, "");
+    expect(Object.keys(await generate({ CVB_COMPILE_CACHE: notADirectory })).length).toBeGreaterThan(140);
   });
 });

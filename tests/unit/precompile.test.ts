@@ -1,7 +1,7 @@
 /**
  * templates/ → bundle: whatever a templates folder holds is picked up (layers,
  * files, manifests, partials, executable bits), and both forms the bundle
- * ships in (the ES module vitest serves, the ASCII script the build writes
+ * ships in (the ES module vitest serves, the engine script the build writes
  * into dist/) render exactly what the in-process loader renders.
  */
 import fs from "node:fs";
@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeBuiltBundle } from "../../src/bundle-build.js";
-import { BUNDLE_SCRIPT, loadBuiltBundle } from "../../src/bundle-load.js";
+import { writeEngine } from "../../src/engine-build.js";
+import { ENGINE_SCRIPT, loadEngine } from "../../src/engine-load.js";
 import { withDefaults } from "../../src/create.js";
 import { buildOpenApiParts } from "../../src/openapi-parts.js";
 import { openApiText } from "../../src/openapi.js";
@@ -19,6 +19,7 @@ import { bundleModule, loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";
 import { renderTemplates, type TemplateBundle } from "../../src/renderer.js";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-precompile-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -92,20 +93,20 @@ describe("precompiled templates", () => {
     expect(rendered).toEqual(renderTemplates(all, NOW, loadTemplateBundle(TEMPLATES_DIR), openApiText));
   });
 
-  it("the script the build writes is ASCII only and renders what the in-process loader renders", () => {
+  it("the engine the build writes is ASCII only and renders what the in-process loader renders", async () => {
     put("0-project/unicode.md.hbs", "{{projectName}} — café ✓ 😀\n");
     put("0-project/plain-unicode.txt", "naïve — ok\n");
     try {
       const out = fs.mkdtempSync(path.join(scratch, "dist-"));
-      writeBuiltBundle(out, dir);
-      const script = fs.readFileSync(path.join(out, BUNDLE_SCRIPT), "utf8");
+      await writeEngine({ outDir: out, entry: path.join(ROOT, "src/engine.ts"), templatesDir: dir, define: { __VERSION__: '"0.0.0"' } });
+      const script = fs.readFileSync(path.join(out, ENGINE_SCRIPT), "utf8");
       expect(/[^\x00-\x7f]/.test(script)).toBe(false);
-      const built = loadBuiltBundle(pathToFileURL(out + path.sep)).bundle;
-      const files = renderTemplates(ctx(), NOW, built.templates, openApiText);
+      const { engine } = loadEngine(pathToFileURL(out + path.sep));
+      const files = renderTemplates(ctx(), NOW, engine.templates, openApiText);
       expect(files).toEqual(renderTemplates(ctx(), NOW, loadTemplateBundle(dir), openApiText));
       expect(files.find((f) => f.path === "unicode.md")!.content).toBe("demo — café ✓ 😀\n");
       expect(files.find((f) => f.path === "plain-unicode.txt")!.content).toBe("naïve — ok\n");
-      expect(built.openApi).toEqual(buildOpenApiParts());
+      expect(engine.openApi).toEqual(buildOpenApiParts());
     } finally {
       fs.rmSync(path.join(dir, "0-project/unicode.md.hbs"));
       fs.rmSync(path.join(dir, "0-project/plain-unicode.txt"));
