@@ -13,9 +13,18 @@
  * and compile almost nothing. A cache that does not fit (another build,
  * another V8, other V8 flags, a damaged file) is not used and is replaced.
  *
- * The cache lives in `$CVB_COMPILE_CACHE`, else `<tmp>/create-video-backend-compile-cache`;
+ * The cache lives in `$CVB_COMPILE_CACHE`, else the user's cache directory
+ * (`$XDG_CACHE_HOME/create-video-backend/compile`, else
+ * `~/.cache/create-video-backend/compile`, beside the verify tools' cache);
  * `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch) turns it off. Failing to
  * read or write it never fails a command.
+ *
+ * V8 runs what a code cache holds without checking it, so a cache file is
+ * code: one that another user could have written is never read. On POSIX
+ * systems the directory and the file must belong to the current user and be
+ * writable by nobody else (the checks engine-load's tests attack), and the
+ * directory is created private (0700). That is also why the default is not
+ * the shared temp directory.
  */
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -35,9 +44,10 @@ export const BUILD_KEY_PREFIX = "//# cvb-engine ";
 /**
  * `used`: V8 took the saved cache. `rejected`: V8 refused it (other V8 flags,
  * a damaged file). `none`: there was none for this build and V8 version, or
- * caching is off.
+ * caching is off. `untrusted`: the directory or the file could have been
+ * written by another user, so it was neither read nor replaced.
  */
-export type CacheUse = "used" | "rejected" | "none";
+export type CacheUse = "used" | "rejected" | "none" | "untrusted";
 
 /** The build key a script ends with (its last line), or undefined. */
 export function buildKeyOf(script: string): string | undefined {
@@ -48,7 +58,35 @@ export function buildKeyOf(script: string): string | undefined {
 /** Where compile caches are kept, or undefined when caching is off. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  return env.CVB_COMPILE_CACHE || path.join(os.tmpdir(), "create-video-backend-compile-cache");
+  if (env.CVB_COMPILE_CACHE) return env.CVB_COMPILE_CACHE;
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "create-video-backend", "compile");
+}
+
+/**
+ * Whether a path that exists could only have been written by this user: it
+ * is owned by them and not writable by group or others (POSIX; elsewhere,
+ * where there is no uid, the user's own profile directory is trusted).
+ */
+function privateTo(user: number | undefined, stat: fs.Stats): boolean {
+  return user === undefined || (stat.uid === user && (stat.mode & 0o022) === 0);
+}
+
+/** "trusted", "missing" (the directory does not exist yet) or "untrusted". */
+function trustOf(dir: string, file: string): "trusted" | "missing" | "untrusted" {
+  const user = process.getuid?.();
+  let dirStat: fs.Stats;
+  try {
+    dirStat = fs.lstatSync(dir);
+  } catch {
+    return "missing";
+  }
+  if (!dirStat.isDirectory() || !privateTo(user, dirStat)) return "untrusted";
+  try {
+    const fileStat = fs.lstatSync(file);
+    return fileStat.isFile() && privateTo(user, fileStat) ? "trusted" : "untrusted";
+  } catch {
+    return "trusted";
+  }
 }
 
 /**
@@ -61,8 +99,7 @@ export function cacheFile(dir: string, script: string): string | undefined {
   return key === undefined ? undefined : path.join(dir, `engine-${key}-v8-${process.versions.v8}.cache`);
 }
 
-function readIfPresent(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
+function readIfPresent(file: string): Buffer | undefined {
   try {
     return fs.readFileSync(file);
   } catch {
@@ -78,7 +115,7 @@ function readIfPresent(file: string | undefined): Buffer | undefined {
 function saveCache(script: vm.Script, file: string): void {
   try {
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const old of fs.readdirSync(dir)) {
       if (old.startsWith("engine-") && path.join(dir, old) !== file) fs.rmSync(path.join(dir, old), { force: true });
     }
@@ -107,11 +144,12 @@ export function loadEngine(dir: URL, env: NodeJS.ProcessEnv = process.env): Load
   const source = fs.readFileSync(file, "latin1");
   const cacheDirectory = cacheDir(env);
   const cachePath = cacheDirectory === undefined ? undefined : cacheFile(cacheDirectory, source);
-  const cachedData = readIfPresent(cachePath);
+  const trust = cachePath === undefined ? "missing" : trustOf(cacheDirectory!, cachePath);
+  const cachedData = cachePath !== undefined && trust === "trusted" ? readIfPresent(cachePath) : undefined;
   // No import() in here: a script compiled from a code cache has no dynamic-import callback on
   // Node 20, so what the engine loads lazily (git and the install) the CLI hands it (create.ts).
   const script = new vm.Script(source, { filename, cachedData });
-  const cache: CacheUse = !cachedData ? "none" : script.cachedDataRejected ? "rejected" : "used";
+  const cache: CacheUse = trust === "untrusted" ? "untrusted" : !cachedData ? "none" : script.cachedDataRejected ? "rejected" : "used";
   const module = { exports: {} };
   (script.runInThisContext() as CommonJsFunction)(module.exports, createRequire(file), module, filename, path.dirname(filename));
   let saved = false;
@@ -119,7 +157,7 @@ export function loadEngine(dir: URL, env: NodeJS.ProcessEnv = process.env): Load
     engine: module.exports as Engine,
     cache,
     saveCache() {
-      if (saved || cache === "used" || cachePath === undefined) return;
+      if (saved || cache === "used" || cache === "untrusted" || cachePath === undefined) return;
       saved = true;
       saveCache(script, cachePath);
     },

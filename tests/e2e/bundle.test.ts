@@ -120,6 +120,25 @@ console.log(cache, Object.keys(engine.templates.layers).length, Object.keys(engi
     expect(await generate({ CVB_COMPILE_CACHE: good })).toEqual(reference);
   });
 
+  it("a cache another user could have written is neither read nor replaced (V8 would run what it holds)", async () => {
+    const good = tempCwd("cvb-cache-");
+    await generate({ CVB_COMPILE_CACHE: good });
+    const file = cacheFile(good, script)!;
+    const before = fs.readFileSync(file);
+    expect(await cacheUse(good)).toBe("used");
+    // A directory others can write to (a shared temp dir, say).
+    fs.chmodSync(good, 0o777);
+    expect(await cacheUse(good)).toBe("untrusted");
+    await generate({ CVB_COMPILE_CACHE: good });
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    // A private directory, but a file others can write to.
+    fs.chmodSync(good, 0o700);
+    fs.chmodSync(file, 0o666);
+    expect(await cacheUse(good)).toBe("untrusted");
+    fs.chmodSync(file, 0o644);
+    expect(await cacheUse(good)).toBe("used");
+  });
+
   it("NODE_DISABLE_COMPILE_CACHE turns it off, and a cache directory that cannot be written costs nothing but speed", async () => {
     const off = tempCwd("cvb-cache-");
     await generate({ CVB_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: "1" });
