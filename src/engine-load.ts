@@ -110,7 +110,9 @@ function readIfPresent(file: string): Buffer | undefined {
 /**
  * Saves V8's cache of what this process compiled of the script, replacing
  * any cache of another build or V8 in the directory. Written to a temporary
- * name and renamed, so a concurrent run reads a whole file or none.
+ * name and renamed, so a concurrent run reads a whole file or none (a
+ * concurrent save may lose its temporary file to this clean-up: it then
+ * saves nothing, which is harmless).
  */
 function saveCache(script: vm.Script, file: string): void {
   try {
@@ -120,10 +122,11 @@ function saveCache(script: vm.Script, file: string): void {
       if (old.startsWith("engine-") && path.join(dir, old) !== file) fs.rmSync(path.join(dir, old), { force: true });
     }
     const partial = `${file}.${process.pid}.partial`;
-    fs.writeFileSync(partial, script.createCachedData());
+    // Private whatever the umask: a cache others could write would never be read again (trustOf).
+    fs.writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(partial, file);
   } catch {
-    // A cache is an optimisation: a read-only or full temp dir only costs speed.
+    // A cache is an optimisation: a read-only or full cache directory only costs speed.
   }
 }
 
