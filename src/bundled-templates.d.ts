@@ -14,12 +14,3 @@ declare module "virtual:cvb-openapi" {
   export default parts;
 }
 
-/**
- * Handlebars' runtime, imported with its file extension so that Node's own ESM
- * resolution finds it too (the build runs renderer.ts in Node to make the code
- * cache). Its types are those of the full package, as for `handlebars/runtime`.
- */
-declare module "handlebars/runtime.js" {
-  import Handlebars from "handlebars";
-  export default Handlebars;
-}

@@ -16,7 +16,7 @@
  * - `_gitignore` → `.gitignore`, `_env.example` → `.env.example` (npm strips dotfiles).
  * - `supabase/migrations/NNNN_name.sql` → `<UTC YYYYMMDDHHMMSS of base + NNNN s>_name.sql`.
  */
-import Handlebars from "handlebars/runtime.js";
+import Handlebars from "handlebars/runtime";
 import { OPENAPI_PATH, OPENAPI_SCRIPT } from "./openapi-assemble.js";
 import { MANIFEST, sealManifest } from "./evolve/manifest.js";
 import { tidy } from "./tidy.js";
