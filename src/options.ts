@@ -384,11 +384,6 @@ export function detectPackageManager(userAgent = process.env.npm_config_user_age
   return (PACKAGE_MANAGERS as readonly string[]).includes(name ?? "") ? (name as PackageManager) : "npm";
 }
 
-/**
- * How each package manager runs `create-video-backend`. npm needs `--` before
- * the flags and `@latest` so a cached older version is not reused; pnpm, yarn
- * and bun pass the flags through (the forms create-vite documents).
- */
 /** Fills what flags did not give from the registry's defaults. */
 export function withDefaults(
   lists: Partial<Pick<Options, ListChoiceKey>>,
@@ -412,6 +407,11 @@ export function withDefaults(
   };
 }
 
+/**
+ * How each package manager runs `create-video-backend`. npm needs `--` before
+ * the flags and `@latest` so a cached older version is not reused; pnpm, yarn
+ * and bun pass the flags through (the forms create-vite documents).
+ */
 export function createCommand(pm: PackageManager, dir: string): string {
   return pm === "npm" ? `npm create video-backend@latest ${dir} --` : `${pm} create video-backend ${dir}`;
 }

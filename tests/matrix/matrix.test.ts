@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { type Options } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { CHOICES, type Options } from "../../src/options.js";
 import { buildContext, FUNCTIONS, LAYERS } from "../../src/plan.js";
 import { openApiText } from "../../src/openapi.js";

@@ -16,7 +16,7 @@ import { destructiveStatements, outsideBodies } from "../../src/evolve/lint.js";
 import { type Manifest, projectNameOf, readManifest, sealManifest, sha256 } from "../../src/evolve/manifest.js";
 import { buildContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 
 const BIN = path.resolve("bin/create-video-backend.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cvb-evolve-unit-"));

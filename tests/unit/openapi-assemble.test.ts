@@ -6,7 +6,7 @@
  */
 import parts from "virtual:cvb-openapi";
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { CHOICES, type ListChoice } from "../../src/options.js";
 import { openApiText } from "../../src/openapi.js";
 import { assembleOpenApi } from "../../src/openapi-assemble.js";

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { openApiDocumentOf, openApiText, OPENAPI_PATH } from "../../src/openapi.js";
 import { buildContext, type RenderContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";

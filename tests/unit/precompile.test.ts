@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeEngine } from "../../src/engine-build.js";
 import { ENGINE_SCRIPT, loadEngine } from "../../src/engine-load.js";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { buildOpenApiParts } from "../../src/openapi-parts.js";
 import { openApiText } from "../../src/openapi.js";
 import { buildContext } from "../../src/plan.js";

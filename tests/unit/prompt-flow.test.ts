@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type Args, parseArgv } from "../../src/args.js";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { CHOICES, checkRules, checkSettings, type ListChoice, reproduceCommand, SETTINGS } from "../../src/options.js";
 import { askAnswers, type Prompter } from "../../src/prompts.js";
 

@@ -16,7 +16,7 @@ import { validateWorkflow } from "@action-validator/core";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseChangelog } from "../../src/changelog.js";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";
 

@@ -7,7 +7,7 @@
  */
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";
 import { loadTemplateBundle } from "../../src/precompile.js";
 import { TEMPLATES_DIR } from "../../src/render.js";

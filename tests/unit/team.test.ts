@@ -10,7 +10,7 @@ import picomatch from "picomatch";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseArgv } from "../../src/args.js";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { helpText } from "../../src/help.js";
 import { CHOICES, type Options, reproduceCommand, UsageError } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";

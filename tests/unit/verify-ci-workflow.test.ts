@@ -3,7 +3,7 @@
  * runner's PostgreSQL, the project's package manager, then `verify`.
  */
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { PACKAGE_MANAGERS } from "../../src/options.js";
 import { buildContext } from "../../src/plan.js";
 import { render } from "../../src/render.js";

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/create.js";
+import { withDefaults } from "../../src/options.js";
 import { openApiText } from "../../src/openapi.js";
 import { buildContext } from "../../src/plan.js";
 import { checkContract } from "../../src/verify/contract.js";
