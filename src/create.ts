@@ -23,8 +23,6 @@ import { PLAN_MD } from "./team.js";
 import { VERSION } from "./version.js";
 import { writeProject } from "./write.js";
 
-export { withDefaults };
-
 export const DEFAULT_DIR = "my-video-backend";
 
 /** What the prompts (or the flags alone) decided. */
@@ -117,20 +115,20 @@ export function formatSummary(result: CreateResult, target: Target): string {
   return lines.join("\n");
 }
 
-/** git and the install (steps.ts, with execa): loaded only when a run asks for either. */
+/**
+ * git and the install (steps.ts, with execa), loaded only when a run asks for
+ * either. The CLI imports them from its own ES modules and hands the loader
+ * in: create runs inside the engine (engine-load.ts), a script compiled from
+ * a code cache, where Node 20 offers no import().
+ */
 export type LoadSteps = () => Promise<typeof import("./steps.js")>;
 
-/**
- * `loadSteps`: the published CLI passes its own, an import from its ES
- * modules, because the engine (engine-load.ts) is a script compiled from a
- * code cache, where Node 20 offers no import().
- */
 export async function create(
   args: Args,
   ui: Ui,
   interactive: boolean,
   signal: AbortSignal,
-  loadSteps: LoadSteps = () => import("./steps.js"),
+  loadSteps: LoadSteps,
 ): Promise<CreateResult> {
   const missing = missingFlags(args);
   if (!interactive && !args.yes && missing.length > 0) {

@@ -32,9 +32,6 @@ export async function engineScript(entry: string, templatesDir: string, define: 
     // Non-ASCII characters are escaped, so the loader reads the file as latin1 with no UTF-8 decoding.
     charset: "ascii",
     define,
-    // git and the install (execa, ~250 KB) stay out: the CLI hands create() its own loader of
-    // them (an ES module chunk); the engine's default import() is never run from dist/.
-    external: ["./steps.js"],
     plugins: [generatedModules(templatesDir)],
     write: false,
     logLevel: "silent",
