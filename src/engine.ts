@@ -10,10 +10,6 @@
  */
 import openApi from "virtual:cvb-openapi";
 import templates from "virtual:cvb-templates";
-import { useCompiledGlobs } from "./team.js";
 
 export { create, formatPlan } from "./create.js";
 export { templates, openApi };
-
-// This copy of team.ts matches paths with the globs the build compiled.
-if (templates.globs) useCompiledGlobs(templates.globs);

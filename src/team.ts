@@ -383,9 +383,9 @@ export function teamGlobs(): string[] {
 
 // Every glob, compiled ahead of time. This module carries no glob compiler, so
 // generating a project loads none (picomatch took ~2 ms to load): the template
-// bundle brings the globs compiled at build time (engine.ts and renderer.ts
-// hand them over), and tests and build tools compile them with
-// glob-compile.ts.
+// bundle brings the globs compiled at build time (renderTemplates hands them
+// over, and so does the CLI's ES build when add/upgrade load the bundle), and
+// tests and build tools compile them with glob-compile.ts.
 const matchers = new Map<string, CompiledGlob>();
 
 /** Adds compiled globs (the template bundle's `globs`, or compileTeamGlobs() of glob-compile.ts). */
