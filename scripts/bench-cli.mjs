@@ -102,8 +102,8 @@ let counter = 0;
 function runOnce(subject, env, nodeArgs = []) {
   const dir = `p${counter++}`;
   spawnSync("sync"); // untimed: no write-back left from earlier runs
-  const started = process.hrtime.bigint();
   const extra = subject.env?.() ?? {};
+  const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...nodeArgs, ...subject.args(dir)], {
     cwd: work,
     env: { ...env, ...extra },

@@ -147,7 +147,7 @@ export function loadEngine(dir: URL, env: NodeJS.ProcessEnv = process.env): Load
   const source = fs.readFileSync(file, "latin1");
   const cacheDirectory = cacheDir(env);
   const cachePath = cacheDirectory === undefined ? undefined : cacheFile(cacheDirectory, source);
-  const trust = cachePath === undefined ? "missing" : trustOf(cacheDirectory!, cachePath);
+  const trust = cachePath === undefined ? "missing" : trustOf(path.dirname(cachePath), cachePath);
   const cachedData = cachePath !== undefined && trust === "trusted" ? readIfPresent(cachePath) : undefined;
   // No import() in here: a script compiled from a code cache has no dynamic-import callback on
   // Node 20, so what the engine loads lazily (git and the install) the CLI hands it (create.ts).

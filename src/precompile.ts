@@ -5,9 +5,9 @@
  * (`bundleModule`) into the generation engine, dist/engine.js
  * (engine-build.ts), so generating a project compiles no template (and,
  * with the engine's compile cache, not even the precompiled code) and reads
- * no template file. Tests get the same module
- * from vitest.config.ts, and tools that render a templates folder directly
- * (render.ts) evaluate it in process.
+ * no template file. Tests get the same module from vitest.config.ts, and
+ * tools that render a templates folder directly (render.ts) evaluate it in
+ * process.
  *
  * Whatever is in templates/ is picked up: every layer folder, every file, the
  * layer manifests and `_partials/*.hbs`.

@@ -139,7 +139,7 @@ export function renderTemplates(
       files.set(out, { path: out, content, layer, ...(file.mode ? { mode: file.mode } : {}) });
     }
   });
-  // openapi.json is built from the contract modules themselves (openapi.ts says why).
+  // openapi.json comes from the caller: assembled from build-time parts (the CLI) or computed (tests).
   if (files.has(OPENAPI_SCRIPT)) {
     files.set(OPENAPI_PATH, { path: OPENAPI_PATH, content: openApi(ctx), layer: files.get(OPENAPI_SCRIPT)!.layer });
   }

@@ -59,11 +59,19 @@ describe("the generation engine's compile cache", () => {
   const script = fs.readFileSync(path.join(dist, ENGINE_SCRIPT), "latin1");
   const env = { SOURCE_DATE_EPOCH: "1767225600", npm_config_user_agent: "" };
 
-  /** How a fresh Node process loads the engine with its cache in `cacheDirectory` (engine-load.ts, bundled for it). */
+  /** engine-load.ts bundled for a plain Node process, once for this file. */
+  let loaderFile: string | undefined;
+  function loader(): string {
+    if (!loaderFile) {
+      loaderFile = path.join(tempCwd("cvb-loader-"), "loader.mjs");
+      buildSync({ entryPoints: [path.join(ROOT, "src/engine-load.ts")], bundle: true, platform: "node", format: "esm", outfile: loaderFile, logLevel: "error" });
+    }
+    return loaderFile;
+  }
+
+  /** How a fresh Node process loads the engine with its cache in `cacheDirectory`. */
   async function cacheUse(cacheDirectory: string): Promise<string> {
-    const loader = path.join(tempCwd("cvb-loader-"), "loader.mjs");
-    buildSync({ entryPoints: [path.join(ROOT, "src/engine-load.ts")], bundle: true, platform: "node", format: "esm", outfile: loader, logLevel: "error" });
-    const code = `import { loadEngine } from ${JSON.stringify(pathToFileURL(loader).href)};
+    const code = `import { loadEngine } from ${JSON.stringify(pathToFileURL(loader()).href)};
 const { engine, cache } = loadEngine(new URL(${JSON.stringify(pathToFileURL(dist + path.sep).href)}), { CVB_COMPILE_CACHE: ${JSON.stringify(cacheDirectory)} });
 console.log(cache, Object.keys(engine.templates.layers).length, Object.keys(engine.openApi.operations).length);`;
     const r = await execa("node", ["--input-type=module", "-e", code], { reject: false });
