@@ -103,6 +103,12 @@ async function npmPack(version: string, dir: string, log: (line: string) => void
   return file;
 }
 
+/** A file on disk as a Version: its text, and its mode when executable. */
+function versionOf(full: string): Version {
+  const mode = fs.statSync(full).mode & 0o777;
+  return { content: fs.readFileSync(full, "utf8"), ...(mode & 0o111 ? { mode } : {}) };
+}
+
 /** Every file under dir (dotfiles included, node_modules and .git excluded), with its executable bit. */
 export function readTree(dir: string, only?: (rel: string) => boolean): Map<string, Version> {
   const tree = new Map<string, Version>();
@@ -112,10 +118,7 @@ export function readTree(dir: string, only?: (rel: string) => boolean): Map<stri
       const full = path.join(d, entry.name);
       const rel = path.relative(dir, full).split(path.sep).join("/");
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && (!only || only(rel))) {
-        const mode = fs.statSync(full).mode & 0o777;
-        tree.set(rel, { content: fs.readFileSync(full, "utf8"), ...(mode & 0o111 ? { mode } : {}) });
-      }
+      else if (entry.isFile() && (!only || only(rel))) tree.set(rel, versionOf(full));
     }
   };
   walk(dir);
@@ -128,8 +131,7 @@ export function readPaths(dir: string, paths: Iterable<string>): Map<string, Ver
   for (const rel of paths) {
     const full = path.join(dir, ...rel.split("/"));
     if (!fs.existsSync(full) || !fs.statSync(full).isFile()) continue;
-    const mode = fs.statSync(full).mode & 0o777;
-    tree.set(rel, { content: fs.readFileSync(full, "utf8"), ...(mode & 0o111 ? { mode } : {}) });
+    tree.set(rel, versionOf(full));
   }
   return tree;
 }
